@@ -1,0 +1,36 @@
+"""indexer: multilingual hybrid retrieval for health-education content.
+
+    from indexer import Index
+    index = Index.open("my-index")
+    for hit in index.search("how do I keep the cord stump clean?", k=5):
+        print(hit.score, hit.doc_id, hit.text)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["AddReport", "Embedder", "Hit", "Index", "IngestError", "IngestReport", "ingest"]
+
+_LAZY = {
+    "Index": "indexer.index", "AddReport": "indexer.index", "Hit": "indexer.hits",
+    "Embedder": "indexer.embedder", "ingest": "indexer.pipeline",
+    "IngestReport": "indexer.pipeline", "IngestError": "indexer.pipeline",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from indexer.embedder import Embedder
+    from indexer.hits import Hit
+    from indexer.index import AddReport, Index
+    from indexer.pipeline import IngestError, IngestReport, ingest
+
+
+def __getattr__(name: str) -> Any:
+    """Import on first use: `indexer --help` and `import indexer.models` stay fast."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'indexer' has no attribute {name!r}")

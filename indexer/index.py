@@ -1,0 +1,427 @@
+"""The hybrid index: documents in, hits out; a directory of immutable generations.
+
+Readers hold a snapshot (store, FAISS, BM25 of one generation) and never see a half-written
+one; a writer builds the next generation beside it and switches the manifest last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chunkers import Chunk, chunk_document
+from indexer import filters as filters_mod
+from indexer.bm25 import BM25Index, TokenizerConfig
+from indexer.dense import DenseIndex
+from indexer.embedder import Embedder
+from indexer.fusion import convex_fusion, rrf_fusion
+from indexer.hits import Hit
+from indexer.manifest import (
+    IndexError_,
+    file_checksums,
+    fsync_dir,
+    generation_dir,
+    next_generation_name,
+    read_manifest,
+    safe_file,
+    write_manifest,
+)
+from indexer.store import Store
+from loaders import Document
+
+MODES = ("hybrid", "bm25", "dense")
+STORE_FILE, DENSE_FILE, BM25_DIR = "store.sqlite", "dense.faiss", "bm25"
+
+
+@dataclass
+class Snapshot:
+    """Everything a reader needs from one committed generation."""
+
+    manifest: dict[str, Any]
+    gen: Path
+    store: Store
+    dense: DenseIndex
+    bm25: BM25Index
+
+
+@dataclass
+class AddReport:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+class Index:
+    """A hybrid (BM25 + dense) index in one directory.
+
+    >>> index = Index.open("my-index")
+    >>> hits = index.search("how long to wash hands", k=5)
+    """
+
+    def __init__(self, root: Path, snapshot: Snapshot, embedder: Embedder) -> None:
+        self.root = root
+        self._snap = snapshot
+        self.embedder = embedder
+        self._write_lock = threading.Lock()
+
+    # -- opening -----------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | Path, model: str = "multilingual-e5-small", *,
+               embedder: Embedder | None = None, bm25_config: TokenizerConfig | None = None,
+               chunker: Mapping[str, Any] | None = None, exist_ok: bool = False) -> Index:
+        """Make an empty index; with `exist_ok`, open it if it exists (checking the model)."""
+        root = Path(path)
+        if (root / "manifest.json").exists():
+            if exist_ok:
+                return cls.open(root, embedder=embedder)
+            raise IndexError_(f"{root}: an index already exists here")
+        if root.exists() and any(root.iterdir()):
+            raise IndexError_(f"{root}: directory is not empty and holds no index")
+        embedder = embedder or Embedder(model)
+        root.mkdir(parents=True, exist_ok=True)
+        with _file_lock(root):
+            gen = root / next_generation_name(root)
+            gen.mkdir()
+            store = Store.create(gen / STORE_FILE)
+            store.finish()
+            DenseIndex(embedder.dim).save(gen / DENSE_FILE)
+            bm25 = BM25Index.build([], [], None, bm25_config or TokenizerConfig())
+            bm25.save(gen / BM25_DIR)
+            manifest = {
+                "generation_dir": gen.name,
+                "model": embedder.describe(),
+                "dim": embedder.dim,
+                "bm25": bm25.config.to_dict(),
+                "chunker": dict(chunker or {}),
+                "dense": {"type": "flat", "metric": "inner_product"},
+                "counts": {"documents": 0, "chunks": 0},
+                "files": file_checksums(gen),
+            }
+            fsync_dir(gen)
+            write_manifest(root, manifest)
+        return cls.open(root, embedder=embedder)
+
+    @classmethod
+    def open(cls, path: str | Path, *, embedder: Embedder | None = None,
+             device: str | None = None, models_dir: str | Path | None = None) -> Index:
+        """Open the current generation; a different model than the index was built with is
+        refused, since its vectors would not be comparable."""
+        root = Path(path)
+        manifest = read_manifest(root)
+        model = manifest["model"]
+        if embedder is None:
+            embedder = Embedder(model["name"], device=device, models_dir=models_dir)
+        _check_model(root, manifest, embedder)
+        return cls(root, _load_snapshot(root, manifest), embedder)
+
+    def refresh(self) -> bool:
+        """Switch to the newest committed generation, if another writer made one."""
+        manifest = read_manifest(self.root)
+        if manifest["generation_dir"] == self._snap.manifest["generation_dir"]:
+            return False
+        self._snap = _load_snapshot(self.root, manifest)
+        return True
+
+    # -- reading -----------------------------------------------------------------------
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self._snap.manifest
+
+    def __len__(self) -> int:
+        return len(self._snap.dense)
+
+    def info(self) -> dict[str, Any]:
+        snap = self._snap
+        return {
+            "path": str(self.root),
+            "generation": snap.gen.name,
+            "committed_at": snap.manifest.get("committed_at"),
+            "documents": snap.store.count("documents"),
+            "chunks": snap.store.count("chunks"),
+            "vectors": len(snap.dense),
+            "bm25_documents": snap.bm25.doc_count,
+            "languages": snap.store.languages(),
+            "model": {k: snap.manifest["model"].get(k) for k in ("name", "checksum", "dim")},
+            "bm25": snap.manifest.get("bm25"),
+            "dense": snap.manifest.get("dense"),
+        }
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", *,
+               filters: Mapping[str, Any] | None = None, rerank: Any = None,
+               depth: int = 100, fusion: str = "rrf",
+               weights: Mapping[str, float] | None = None) -> list[Hit]:
+        """Top-k hits for a query.
+
+        `depth` candidates come from each retriever before fusion; `filters` restrict both
+        retrievers before their top-k; `rerank` is a reranker name or object applied to the
+        fused candidates.
+        """
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        snap = self._snap  # one consistent generation for the whole query
+        if not query.strip() or k <= 0:
+            return []
+        allowed = self._allowed(snap, filters)
+        depth = max(depth, k)
+        scores: dict[str, dict[int, float]] = {}
+        lists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        if mode in ("hybrid", "bm25"):
+            lists["bm25"] = snap.bm25.search(query, depth, allowed=allowed)
+        if mode in ("hybrid", "dense"):
+            qv = self.embedder.embed_query(query)
+            lists["dense"] = snap.dense.search(qv, depth, allowed=allowed)
+        for name, (ids, sc) in lists.items():
+            scores[name] = {int(i): float(s) for i, s in zip(ids, sc, strict=True)}
+        if mode == "hybrid":
+            fused = _fuse(lists, fusion, weights)
+        else:
+            ids, sc = lists[mode]
+            fused = [(int(i), float(s)) for i, s in zip(ids, sc, strict=True)]
+        keep = depth if rerank is not None else k
+        fused = fused[:keep]
+        rows = snap.store.chunks_by_rowid([r for r, _ in fused])
+        hits = []
+        for rowid, score in fused:
+            row = rows.get(rowid)
+            if row is None:  # a vector whose chunk is gone: never show it
+                continue
+            per = {name: s[rowid] for name, s in scores.items() if rowid in s}
+            per[mode if mode != "hybrid" else "fused"] = score
+            hits.append(_hit(row, score, per))
+        if rerank is not None:
+            hits = self._rerank(query, hits, rerank)
+        for rank, hit in enumerate(hits[:k], start=1):
+            hit.rank = rank
+        return hits[:k]
+
+    def _allowed(self, snap: Snapshot, filters: Mapping[str, Any] | None) -> np.ndarray | None:
+        clause = filters_mod.to_sql(filters)
+        if clause is None:
+            return None
+        return np.asarray(snap.store.filter_rowids(*clause), dtype=np.int64)
+
+    def _rerank(self, query: str, hits: list[Hit], rerank: Any) -> list[Hit]:
+        from indexer.reranking import rerank_hits
+
+        return rerank_hits(query, hits, rerank)
+
+    # -- writing -----------------------------------------------------------------------
+    def add(self, documents: Iterable[Document], *, chunk: Callable[[Document], list[Chunk]]
+            | None = None, progress: bool = False) -> AddReport:
+        """Upsert documents by id and checksum: unchanged ones are skipped (no embedding, no
+        BM25 change), changed ones replaced, new ones added; one new generation in all."""
+        chunk = chunk or chunk_document
+        report = AddReport()
+        started = time.perf_counter()
+        with self._writing() as (snap, txn):
+            known = snap.store.document_checksums()
+            batch: list[tuple[Document, list[Chunk]]] = []
+            for doc in documents:
+                if known.get(doc.id) == doc.checksum:
+                    report.unchanged.append(doc.id)
+                    continue
+                (report.replaced if doc.id in known else report.added).append(doc.id)
+                batch.append((doc, chunk(doc)))
+            if batch:
+                txn.upsert(batch, progress=progress, report=report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def delete(self, doc_ids: Iterable[str]) -> AddReport:
+        """Remove documents (and their chunks, vectors and BM25 entries) by id."""
+        report = AddReport()
+        started = time.perf_counter()
+        with self._writing() as (snap, txn):
+            present = snap.store.document_checksums()
+            gone = [d for d in doc_ids if d in present]
+            if gone:
+                txn.delete(gone, report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def documents(self) -> dict[str, str]:
+        """document id → source path, for pruning files that disappeared."""
+        return self._snap.store.document_sources()
+
+    @contextmanager
+    def _writing(self):  # noqa: ANN202
+        with self._write_lock, _file_lock(self.root):
+            self.refresh()
+            txn = _Transaction(self.root, self._snap, self.embedder)
+            try:
+                yield self._snap, txn
+            except BaseException:
+                txn.abort()
+                raise
+            if txn.changed:
+                self._snap = txn.commit()
+            else:
+                txn.abort()
+
+    def close(self) -> None:
+        self._snap.store.close()
+
+
+class _Transaction:
+    """Builds the next generation in a fresh directory; commit switches the manifest."""
+
+    def __init__(self, root: Path, snap: Snapshot, embedder: Embedder) -> None:
+        self.root, self.base, self.embedder = root, snap, embedder
+        _remove_stale_generations(root, keep={snap.gen.name})
+        self.gen = root / next_generation_name(root)
+        self.gen.mkdir()
+        self.store = Store.copy_of(snap.store, self.gen / STORE_FILE)
+        self.dense = DenseIndex.load(snap.gen / DENSE_FILE, snap.manifest["dim"])
+        self.bm25 = BM25Index.load(snap.gen / BM25_DIR)
+        self.changed = False
+
+    def upsert(self, batch: Sequence[tuple[Document, list[Chunk]]], *, progress: bool,
+               report: AddReport) -> None:
+        stale: list[int] = []
+        for doc, _ in batch:
+            removed = self.store.delete_document(doc.id)
+            stale.extend(removed)
+            report.chunks_removed += len(removed)
+        self._remove(stale)
+        chunks = [c for _, cs in batch for c in cs]
+        before = self.embedder.computed
+        vectors = self.embedder.embed_passages([c.context_text for c in chunks]) if chunks \
+            else np.zeros((0, self.dense.dim), np.float32)
+        report.embedded += self.embedder.computed - before
+        rowids: list[int] = []
+        next_id = self.store.next_rowid()
+        for doc, cs in batch:
+            rowids += self.store.put_document(doc, cs, next_id)
+            next_id += len(cs)
+        ids = np.asarray(rowids, dtype=np.int64)
+        if len(ids):
+            self.dense.add(ids, vectors)
+            self.bm25.upsert([c.context_text for c in chunks], ids.tolist(),
+                             [c.language for c in chunks])
+        report.chunks_added += len(chunks)
+        self.changed = True
+
+    def delete(self, doc_ids: Sequence[str], report: AddReport) -> None:
+        stale: list[int] = []
+        for doc_id in doc_ids:
+            removed = self.store.delete_document(doc_id)
+            stale.extend(removed)
+            report.deleted.append(doc_id)
+            report.chunks_removed += len(removed)
+        self._remove(stale)
+        self.changed = True
+
+    def _remove(self, rowids: list[int]) -> None:
+        if rowids:
+            ids = np.asarray(rowids, dtype=np.int64)
+            self.dense.remove(ids)
+            self.bm25.delete(ids.tolist())
+
+    def commit(self) -> Snapshot:
+        docs, chunks = self.store.count("documents"), self.store.count("chunks")
+        if len(self.dense) != chunks or self.bm25.doc_count != chunks:
+            self.abort()
+            raise IndexError_(f"{self.root}: inconsistent write (chunks={chunks}, vectors="
+                              f"{len(self.dense)}, bm25={self.bm25.doc_count}); not committed")
+        self.store.finish()
+        self.dense.save(self.gen / DENSE_FILE)
+        self.bm25.save(self.gen / BM25_DIR)
+        fsync_dir(self.gen)
+        manifest = {**self.base.manifest, "generation_dir": self.gen.name,
+                    "counts": {"documents": docs, "chunks": chunks},
+                    "files": file_checksums(self.gen)}
+        manifest.pop("committed_at", None)
+        manifest.pop("format", None)
+        manifest.pop("format_version", None)
+        write_manifest(self.root, manifest)
+        _remove_stale_generations(self.root, keep={self.gen.name, self.base.gen.name})
+        return _load_snapshot(self.root, read_manifest(self.root))
+
+    def abort(self) -> None:
+        with contextlib.suppress(Exception):  # already closed
+            self.store.close()
+        shutil.rmtree(self.gen, ignore_errors=True)
+
+
+def _fuse(lists: Mapping[str, tuple[np.ndarray, np.ndarray]], fusion: str,
+          weights: Mapping[str, float] | None) -> list[tuple[int, float]]:
+    if fusion == "rrf":
+        return rrf_fusion({n: [int(i) for i in ids] for n, (ids, _) in lists.items()}, weights)
+    if fusion in ("minmax", "zscore"):
+        w = dict(weights or {"bm25": 0.5, "dense": 0.5})
+        return convex_fusion({n: (ids, sc) for n, (ids, sc) in lists.items()}, w, fusion)
+    raise ValueError(f"unknown fusion {fusion!r}: use rrf, minmax or zscore")
+
+
+def _hit(row: Mapping[str, Any], score: float, per: dict[str, float]) -> Hit:
+    return Hit(chunk_id=row["chunk_id"], doc_id=row["doc_id"], score=float(score),
+               text=row["text"], source=row["source"], page=row["page_start"],
+               lang=row["language"], section=row["section"], scores=per,
+               metadata=row["metadata"])
+
+
+def _check_model(root: Path, manifest: Mapping[str, Any], embedder: Embedder) -> None:
+    model = manifest["model"]
+    if model.get("checksum") != embedder.checksum:
+        raise IndexError_(
+            f"{root}: index was built with model {model.get('name')!r} (checksum "
+            f"{str(model.get('checksum'))[:12]}), not {embedder.model_name!r} (checksum "
+            f"{embedder.checksum[:12]}); rebuild the index or open it with its own model")
+    if int(manifest["dim"]) != embedder.dim:
+        raise IndexError_(f"{root}: index dimension {manifest['dim']} != model dimension "
+                          f"{embedder.dim}")
+
+
+def _load_snapshot(root: Path, manifest: dict[str, Any]) -> Snapshot:
+    gen = generation_dir(root, manifest)
+    store = Store.open_readonly(safe_file(gen, STORE_FILE))
+    dense = DenseIndex.load(safe_file(gen, DENSE_FILE), int(manifest["dim"]))
+    bm25 = BM25Index.load(safe_file(gen, BM25_DIR))
+    if bm25.config.to_dict() != manifest.get("bm25"):
+        raise IndexError_(f"{root}: BM25 tokenizer settings differ from the manifest")
+    counts = manifest.get("counts", {})
+    if len(dense) != counts.get("chunks") or bm25.doc_count != counts.get("chunks"):
+        raise IndexError_(f"{gen}: {len(dense)} vectors and {bm25.doc_count} BM25 documents "
+                          f"for {counts.get('chunks')} chunks in the manifest")
+    return Snapshot(manifest, gen, store, dense, bm25)
+
+
+def _remove_stale_generations(root: Path, keep: set[str]) -> None:
+    """Drop generations that no manifest names any more (old ones, crashed writes)."""
+    for p in root.glob("gen-*"):
+        if p.name not in keep and p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+
+
+@contextmanager
+def _file_lock(root: Path):  # noqa: ANN202
+    """One writer at a time across processes."""
+    with (root / ".lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def dumps_hits(hits: Sequence[Hit]) -> str:
+    return json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2)

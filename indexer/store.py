@@ -1,0 +1,148 @@
+"""Documents and chunks in SQLite; a chunk's integer row id is its vector id in FAISS and BM25.
+
+One database per generation. A committed generation is never written again, so readers open
+it immutable and need no locks.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from chunkers import Chunk
+from loaders import Document
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY, source TEXT, checksum TEXT, title TEXT, language TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}', chunk_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL, ord INTEGER,
+    text TEXT NOT NULL, section TEXT NOT NULL DEFAULT '[]', page_start INTEGER,
+    page_end INTEGER, language TEXT, source TEXT, metadata TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE INDEX IF NOT EXISTS chunks_lang ON chunks(language);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+CHUNK_COLUMNS = "rowid, id, doc_id, text, section, page_start, page_end, language, source, metadata"
+
+
+class Store:
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def create(cls, path: Path) -> Store:
+        db = sqlite3.connect(path, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(SCHEMA)
+        return cls(db, path)
+
+    @classmethod
+    def copy_of(cls, source: Store, path: Path) -> Store:
+        """A writable copy for the next generation (SQLite's online backup: consistent)."""
+        new = cls.create(path)
+        source.db.backup(new.db)
+        new.db.execute("PRAGMA journal_mode=WAL")
+        return new
+
+    @classmethod
+    def open_readonly(cls, path: Path) -> Store:
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: missing chunk database")
+        db = sqlite3.connect(f"file:{path}?immutable=1", uri=True, check_same_thread=False)
+        return cls(db, path)
+
+    def finish(self) -> None:
+        """Fold the WAL into the main file so the generation is one self-contained file."""
+        self.db.commit()
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.db.execute("PRAGMA journal_mode=DELETE")
+        self.db.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- writes ------------------------------------------------------------------------
+    def next_rowid(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key='next_rowid'").fetchone()
+        top = self.db.execute("SELECT COALESCE(MAX(rowid), -1) FROM chunks").fetchone()[0]
+        return max(int(row[0]) if row else 0, top + 1)
+
+    def put_document(self, doc: Document, chunks: Sequence[Chunk], first_rowid: int) -> list[int]:
+        """Insert a document and its chunks; returns the row ids given to the chunks.
+
+        Row ids only grow (kept in `meta`), so a deleted chunk's id is never reused and a stale
+        vector can never be mistaken for a new chunk.
+        """
+        meta = {**doc.metadata, "title": doc.title}
+        self.db.execute(
+            "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (doc.id, doc.source, doc.checksum, doc.title, doc.language,
+             json.dumps(meta, ensure_ascii=False), len(chunks)))
+        rowids = list(range(first_rowid, first_rowid + len(chunks)))
+        self.db.executemany(
+            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r, c.id, c.doc_id, i, c.text, json.dumps(c.section, ensure_ascii=False),
+              c.page_start, c.page_end, c.language, c.source,
+              json.dumps(c.metadata, ensure_ascii=False))
+             for i, (r, c) in enumerate(zip(rowids, chunks, strict=True))])
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('next_rowid', ?)",
+                        (str(first_rowid + len(chunks)),))
+        return rowids
+
+    def delete_document(self, doc_id: str) -> list[int]:
+        """Remove a document and its chunks; returns the removed chunks' row ids."""
+        rowids = [r for (r,) in self.db.execute(
+            "SELECT rowid FROM chunks WHERE doc_id=?", (doc_id,))]
+        self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+        self.db.execute("DELETE FROM documents WHERE id=?", (doc_id,))
+        return rowids
+
+    # -- reads -------------------------------------------------------------------------
+    def document_checksums(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT id, checksum FROM documents"))
+
+    def document_sources(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT id, source FROM documents"))
+
+    def count(self, table: str) -> int:
+        if table not in ("documents", "chunks"):
+            raise ValueError(table)
+        return int(self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+    def languages(self) -> dict[str, int]:
+        return {lang or "unknown": n for lang, n in self.db.execute(
+            "SELECT language, COUNT(*) FROM chunks GROUP BY language ORDER BY 2 DESC")}
+
+    def all_chunk_rows(self) -> Iterable[tuple[int, str, str | None, str]]:
+        """(rowid, text, language, section json) for every chunk, in row id order."""
+        return self.db.execute("SELECT rowid, text, language, section FROM chunks ORDER BY rowid")
+
+    def chunks_by_rowid(self, rowids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        out: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(rowids), 500):
+            part = [int(r) for r in rowids[start:start + 500]]
+            marks = ",".join("?" * len(part))
+            for row in self.db.execute(
+                    f"SELECT {CHUNK_COLUMNS} FROM chunks WHERE rowid IN ({marks})", part):
+                out[row[0]] = _row_dict(row)
+        return out
+
+    def filter_rowids(self, where: str, params: Sequence[Any]) -> list[int]:
+        return [r for (r,) in self.db.execute(f"SELECT rowid FROM chunks WHERE {where}",
+                                              list(params))]
+
+
+def _row_dict(row: Sequence[Any]) -> dict[str, Any]:
+    rowid, cid, doc_id, text, section, p0, p1, lang, source, meta = row
+    return {"rowid": rowid, "chunk_id": cid, "doc_id": doc_id, "text": text,
+            "section": json.loads(section), "page_start": p0, "page_end": p1,
+            "language": lang, "source": source, "metadata": json.loads(meta)}

@@ -1,0 +1,62 @@
+"""Fusion: reciprocal rank fusion and convex combination, with deterministic ties."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from indexer.fusion import convex_fusion, rrf_fusion
+from indexer.fusion.convex import normalize
+
+
+def test_rrf_scores_match_the_formula() -> None:
+    fused = dict(rrf_fusion({"a": [1, 2, 3], "b": [3, 1]}, k=60))
+    assert fused[1] == pytest.approx(1 / 61 + 1 / 62)
+    assert fused[3] == pytest.approx(1 / 63 + 1 / 61)
+    assert fused[2] == pytest.approx(1 / 62)
+
+
+def test_rrf_ties_are_broken_the_same_way_whatever_the_input_order() -> None:
+    # 10 and 20 are each first in one list only: an exact tie in RRF score.
+    a = rrf_fusion({"bm25": [10, 30], "dense": [20, 40]})
+    assert a[0][1] == a[1][1]
+    assert [d for d, _ in a[:2]] == [10, 20]  # best rank equal; the first list wins
+    b = rrf_fusion({"dense": [20, 40], "bm25": [10, 30]})
+    assert [d for d, _ in b[:2]] == [20, 10]  # list order is the documented tie-break
+
+
+def test_rrf_is_deterministic_over_many_runs() -> None:
+    rng = random.Random(7)
+    lists = {"bm25": rng.sample(range(200), 100), "dense": rng.sample(range(200), 100)}
+    first = rrf_fusion(lists)
+    for _ in range(5):
+        shuffled = dict(lists)
+        assert rrf_fusion(shuffled) == first
+
+
+def test_rrf_weights_shift_the_order() -> None:
+    lists = {"bm25": [1, 2], "dense": [2, 1]}
+    assert rrf_fusion(lists, {"bm25": 2.0, "dense": 1.0})[0][0] == 1
+    assert rrf_fusion(lists, {"bm25": 1.0, "dense": 2.0})[0][0] == 2
+
+
+def test_normalize_minmax_and_zscore() -> None:
+    x = np.array([1.0, 3.0, 5.0])
+    assert normalize(x, "minmax").tolist() == [0.0, 0.5, 1.0]
+    z = normalize(x, "zscore")
+    assert z.mean() == pytest.approx(0.0) and z.std() == pytest.approx(1.0)
+    assert normalize(np.array([2.0, 2.0]), "minmax").tolist() == [1.0, 1.0]
+    with pytest.raises(ValueError):
+        normalize(x, "nope")
+
+
+def test_convex_fusion_weights_and_missing_docs() -> None:
+    res = {"bm25": ([1, 2, 3], [10.0, 5.0, 0.0]), "dense": ([3, 1], [0.9, 0.1])}
+    fused = dict(convex_fusion(res, {"bm25": 0.5, "dense": 0.5}))
+    assert fused[1] == pytest.approx(0.5 * 1.0 + 0.5 * 0.0)
+    assert fused[3] == pytest.approx(0.5 * 0.0 + 0.5 * 1.0)
+    assert fused[2] == pytest.approx(0.5 * 0.5 + 0.5 * 0.0)  # absent from dense: its floor
+    only_dense = convex_fusion(res, {"bm25": 0.0, "dense": 1.0})
+    assert only_dense[0][0] == 3
