@@ -104,7 +104,7 @@ class Index:
             store = Store.create(gen / STORE_FILE)
             store.finish()
             DenseIndex(embedder.dim).save(gen / DENSE_FILE)
-            bm25 = BM25Index.build([], [], None, bm25_config or TokenizerConfig())
+            bm25 = BM25Index(bm25_config or TokenizerConfig()).build([], [])
             bm25.save(gen / BM25_DIR)
             manifest = {
                 "generation_dir": gen.name,

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from indexer.cli import main
 
-from .conftest import SAMPLE
+from conftest import SAMPLE
 
 EXPECTED = [
     ("How long should I wash my hands with soap?", "hand-washing"),
@@ -36,7 +36,7 @@ def test_search_json_returns_the_expected_sample_document(sample_index: Path, qu
                                                           topic: str) -> None:
     result = CliRunner().invoke(main, ["search", str(sample_index), query, "-k", "3", "--json"])
     assert result.exit_code == 0, result.output
-    hits = json.loads(result.output)
+    hits = json.loads(result.stdout)
     assert len(hits) == 3
     for key in ("chunk_id", "doc_id", "score", "text", "source", "page", "lang", "section"):
         assert key in hits[0]
@@ -46,7 +46,7 @@ def test_search_json_returns_the_expected_sample_document(sample_index: Path, qu
 def test_info_json(sample_index: Path) -> None:
     result = CliRunner().invoke(main, ["info", str(sample_index), "--json"])
     assert result.exit_code == 0, result.output
-    info = json.loads(result.output)
+    info = json.loads(result.stdout)
     assert info["documents"] >= 20 and info["chunks"] == info["vectors"]
     assert {"en", "hi", "bn", "ta"} <= set(info["languages"])
 
@@ -95,18 +95,18 @@ def test_ingest_reports_per_file_and_reingest_is_a_no_op(tmp_path: Path, e5_dir:
             "--json"]
     first = CliRunner().invoke(main, args)
     assert first.exit_code == 0, first.output
-    report = json.loads(first.output)
+    report = json.loads(first.stdout)
     assert (report["loaded"], report["skipped"], report["failed"]) == (2, 1, 1)
     status = {Path(f["path"]).name: f for f in report["files"]}
     assert status["broken.txt"]["status"] == "failed" and status["broken.txt"]["reason"]
     assert status["notes.xyz"]["status"] == "skipped"
-    second = json.loads(CliRunner().invoke(main, args).output)
+    second = json.loads(CliRunner().invoke(main, args).stdout)
     assert second["index"]["unchanged"] == ["hand-washing.md", "newborn-care.md"]
     assert second["index"]["embedded"] == 0 and second["index"]["chunks_added"] == 0
 
     (src / "newborn-care.md").unlink()
-    pruned = json.loads(CliRunner().invoke(main, [*args, "--prune"]).output)
+    pruned = json.loads(CliRunner().invoke(main, [*args, "--prune"]).stdout)
     assert pruned["index"]["deleted"] == ["newborn-care.md"]
     result = CliRunner().invoke(main, ["delete", str(tmp_path / "idx"), "--doc",
                                        "hand-washing.md", "--json"])
-    assert result.exit_code == 0 and json.loads(result.output)["deleted"] == ["hand-washing.md"]
+    assert result.exit_code == 0 and json.loads(result.stdout)["deleted"] == ["hand-washing.md"]
