@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from chunkers import Chunk, chunk_document
+from chunkers import Chunk, ChunkerConfig, TokenCounter, chunk_document, counter_from
 from indexer import filters as filters_mod
 from indexer.bm25 import BM25Index, TokenizerConfig
 from indexer.dense import DenseIndex
+from indexer.dense_config import DenseConfig
 from indexer.embedder import Embedder
 from indexer.fusion import convex_fusion, rrf_fusion
 from indexer.hits import Hit
@@ -82,12 +83,14 @@ class Index:
         self._snap = snapshot
         self.embedder = embedder
         self._write_lock = threading.Lock()
+        self._counter: TokenCounter | None = None
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
     def create(cls, path: str | Path, model: str = "multilingual-e5-small", *,
                embedder: Embedder | None = None, bm25_config: TokenizerConfig | None = None,
-               chunker: Mapping[str, Any] | None = None, exist_ok: bool = False) -> Index:
+               chunker: ChunkerConfig | Mapping[str, Any] | None = None,
+               dense: DenseConfig | None = None, exist_ok: bool = False) -> Index:
         """Make an empty index; with `exist_ok`, open it if it exists (checking the model)."""
         root = Path(path)
         if (root / "manifest.json").exists():
@@ -103,7 +106,11 @@ class Index:
             gen.mkdir()
             store = Store.create(gen / STORE_FILE)
             store.finish()
-            DenseIndex(embedder.dim).save(gen / DENSE_FILE)
+            dense_index = DenseIndex(embedder.dim, config=dense)
+            dense_index.save(gen / DENSE_FILE)
+            if not isinstance(chunker, ChunkerConfig):
+                chunker = ChunkerConfig.from_dict(
+                    {"prompt": embedder.prompts.get("passage", ""), **(chunker or {})})
             bm25 = BM25Index(bm25_config or TokenizerConfig()).build([], [])
             bm25.save(gen / BM25_DIR)
             manifest = {
@@ -111,8 +118,8 @@ class Index:
                 "model": embedder.describe(),
                 "dim": embedder.dim,
                 "bm25": bm25.config.to_dict(),
-                "chunker": dict(chunker or {}),
-                "dense": {"type": "flat", "metric": "inner_product"},
+                "chunker": chunker.to_dict(),
+                "dense": dense_index.describe(),
                 "counts": {"documents": 0, "chunks": 0},
                 "files": file_checksums(gen),
             }
@@ -229,7 +236,7 @@ class Index:
             | None = None, progress: bool = False) -> AddReport:
         """Upsert documents by id and checksum: unchanged ones are skipped (no embedding, no
         BM25 change), changed ones replaced, new ones added; one new generation in all."""
-        chunk = chunk or chunk_document
+        chunk = chunk or self.chunk
         report = AddReport()
         started = time.perf_counter()
         with self._writing() as (snap, txn):
@@ -257,6 +264,14 @@ class Index:
                 txn.delete(gone, report)
         report.seconds = time.perf_counter() - started
         return report
+
+    def chunk(self, doc: Document) -> list[Chunk]:
+        """Chunk a document as this index does: its stored chunker settings, its model's
+        tokenizer for the budget."""
+        if self._counter is None:
+            tok = Path(self.embedder.path) / "tokenizer.json"
+            self._counter = counter_from(tok if tok.is_file() else self.embedder.model.tokenizer)
+        return chunk_document(doc, self._snap.manifest.get("chunker") or None, self._counter)
 
     def documents(self) -> dict[str, str]:
         """document id → source path, for pruning files that disappeared."""
@@ -348,6 +363,7 @@ class _Transaction:
         fsync_dir(self.gen)
         manifest = {**self.base.manifest, "generation_dir": self.gen.name,
                     "counts": {"documents": docs, "chunks": chunks},
+                    "dense": self.dense.describe(),
                     "files": file_checksums(self.gen)}
         manifest.pop("committed_at", None)
         manifest.pop("format", None)
@@ -393,9 +409,12 @@ def _check_model(root: Path, manifest: Mapping[str, Any], embedder: Embedder) ->
 
 def _load_snapshot(root: Path, manifest: dict[str, Any]) -> Snapshot:
     gen = generation_dir(root, manifest)
-    store = Store.open_readonly(safe_file(gen, STORE_FILE))
-    dense = DenseIndex.load(safe_file(gen, DENSE_FILE), int(manifest["dim"]))
-    bm25 = BM25Index.load(safe_file(gen, BM25_DIR))
+    try:
+        store = Store.open_readonly(safe_file(gen, STORE_FILE))
+        dense = DenseIndex.load(safe_file(gen, DENSE_FILE), int(manifest["dim"]))
+        bm25 = BM25Index.load(safe_file(gen, BM25_DIR))
+    except (ValueError, FileNotFoundError, KeyError, TypeError) as exc:
+        raise IndexError_(f"{gen}: cannot open index files ({exc})") from None
     if bm25.config.to_dict() != manifest.get("bm25"):
         raise IndexError_(f"{root}: BM25 tokenizer settings differ from the manifest")
     counts = manifest.get("counts", {})

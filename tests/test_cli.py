@@ -71,7 +71,7 @@ def test_ingest_only_bad_files_fails_and_writes_nothing(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()
     (src / "empty.txt").write_bytes(b"")
-    (src / "latin1.md").write_bytes("caf\xe9".encode("latin-1") * 3 + b"\xff\xfe\xfa")
+    (src / "corrupt.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 4)
     proc = run("ingest", str(src), "--index", str(tmp_path / "idx"))
     assert proc.returncode != 0 and "no document could be loaded" in proc.stderr
     assert not (tmp_path / "idx").exists()

@@ -1,0 +1,98 @@
+"""The install record (``indexer_model.json``) and the weight checksum an index pins.
+
+The checksum is the sha256 of a ``sha256sum``-style manifest of the weight files (one line
+``<file sha256>  <relative path>`` per file, sorted by path), so it can be reproduced with
+``sha256sum`` and does not depend on config or README edits. The record keeps the file sizes
+and mtimes it was computed from; while they are unchanged the stored value is reused, so opening
+an index does not re-hash ~240 MB.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+RECORD_NAME = "indexer_model.json"
+RECORD_VERSION = 1
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".onnx")
+_CHUNK = 1 << 22
+
+
+def weight_files(path: str | Path) -> list[Path]:
+    """Weight files under ``path`` (recursively), sorted by relative path."""
+    root = Path(path)
+    found = [p for p in root.rglob("*") if p.is_file() and p.suffix in WEIGHT_SUFFIXES
+             and not any(part.startswith(".") for part in p.relative_to(root).parts)]
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fingerprint(root: Path, files: list[Path]) -> list[dict[str, Any]]:
+    """Cheap identity of the weight files: relative path, size, mtime."""
+    out = []
+    for f in files:
+        st = f.stat()
+        out.append({"path": f.relative_to(root).as_posix(), "size": st.st_size,
+                    "mtime_ns": st.st_mtime_ns})
+    return out
+
+
+@lru_cache(maxsize=32)
+def _hash_manifest(root: str, fingerprint: str) -> str:
+    del fingerprint  # part of the cache key only: a changed file invalidates the entry
+    base = Path(root)
+    lines = [f"{_file_sha256(f)}  {f.relative_to(base).as_posix()}\n" for f in weight_files(base)]
+    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
+def model_checksum(path: str | Path, *, use_record: bool = True) -> str:
+    """sha256 over the model's weight files (see module docstring for the exact definition)."""
+    root = Path(path).resolve()
+    files = weight_files(root)
+    if not files:
+        raise FileNotFoundError(f"no weight files ({', '.join(WEIGHT_SUFFIXES)}) in {root}")
+    fingerprint = _fingerprint(root, files)
+    if use_record:
+        record = read_record(root)
+        if record and record.get("weights") == fingerprint and record.get("checksum"):
+            return str(record["checksum"])
+    return _hash_manifest(str(root), json.dumps(fingerprint, sort_keys=True))
+
+
+def read_record(path: str | Path) -> dict[str, Any] | None:
+    """The install record of a model folder, or None when absent or unreadable."""
+    file = Path(path) / RECORD_NAME
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_record(path: str | Path, **fields: Any) -> dict[str, Any]:
+    """Compute the checksum afresh and write ``indexer_model.json`` next to the weights."""
+    root = Path(path).resolve()
+    files = weight_files(root)
+    record = {
+        "record_version": RECORD_VERSION,
+        **fields,
+        "checksum": model_checksum(root, use_record=False),
+        "weights": _fingerprint(root, files),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    tmp = root / (RECORD_NAME + ".tmp")
+    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, root / RECORD_NAME)
+    return record
