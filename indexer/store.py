@@ -136,6 +136,14 @@ class Store:
                 out[row[0]] = _row_dict(row)
         return out
 
+    def languages_of(self, rowids: Sequence[int]) -> list[str | None]:
+        """Each chunk's language, in the order asked (None for unknown row ids)."""
+        ids = [int(r) for r in rowids]
+        marks = ",".join("?" * len(ids))
+        found = dict(self.db.execute(
+            f"SELECT rowid, language FROM chunks WHERE rowid IN ({marks})", ids))
+        return [found.get(r) for r in ids]
+
     def filter_rowids(self, where: str, params: Sequence[Any]) -> list[int]:
         return [r for (r,) in self.db.execute(f"SELECT rowid FROM chunks WHERE {where}",
                                               list(params))]

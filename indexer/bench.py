@@ -1,0 +1,241 @@
+"""`indexer bench`: run retrieval systems over benchmark datasets and hand the runs to
+`benchmarks` for metrics, significance, reports and gates.
+
+This is the indexer's half of the harness: it builds (or reuses) an index per dataset, runs
+each system over the queries, and times the stages. Everything that judges the runs lives in
+`benchmarks/`, which imports nothing of the project.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import benchmarks
+from indexer.embedder import Embedder
+from indexer.hits import Hit
+from indexer.index import Index
+from loaders import Block, BlockKind, Document
+
+FUSIONS = ("adaptive", "rrf", "minmax", "zscore")
+
+
+@dataclass(frozen=True)
+class SystemSpec:
+    """`mode[:fusion][+rerank:NAME]`, e.g. `bm25`, `hybrid:rrf`, `hybrid+rerank:mmr`."""
+
+    name: str
+    mode: str
+    fusion: str = "adaptive"
+    rerank: str | None = None
+
+    @property
+    def first_stage(self) -> str | None:
+        return self.name.split("+rerank:")[0] if self.rerank else None
+
+    @classmethod
+    def parse(cls, text: str) -> SystemSpec:
+        text = text.strip()
+        base, _, rerank = text.partition("+rerank:")
+        mode, _, fusion = base.partition(":")
+        if mode not in ("bm25", "dense", "hybrid"):
+            raise ValueError(f"unknown system {text!r}: the mode must be bm25, dense or hybrid")
+        if fusion and (mode != "hybrid" or fusion not in FUSIONS):
+            raise ValueError(f"unknown system {text!r}: fusion applies to hybrid and is one of "
+                             f"{', '.join(FUSIONS)}")
+        if "+" in base or (text.count("+") and not rerank):
+            raise ValueError(f"unknown system {text!r}: use MODE[:FUSION][+rerank:NAME]")
+        return cls(text, mode, fusion or "adaptive", rerank or None)
+
+
+@dataclass
+class BenchOutcome:
+    report: dict[str, Any]
+    paths: dict[str, Path] = field(default_factory=dict)
+    gates: list[Any] = field(default_factory=list)
+
+    @property
+    def failed_gates(self) -> list[Any]:
+        return [g for g in self.gates if g.failed]
+
+
+def corpus_documents(ds: benchmarks.Dataset) -> list[Document]:
+    """BEIR corpus rows → Documents (title as the heading trail, one paragraph block)."""
+    docs = []
+    for doc_id, row in ds.corpus.items():
+        title = str(row.get("title") or "").strip()
+        text = str(row.get("text") or "").strip()
+        lang = row.get("lang") or None
+        if not text and not title:
+            continue
+        docs.append(Document(
+            id=doc_id, source=f"{ds.name}:{doc_id}",
+            checksum=hashlib.sha256(f"{title}\x1f{text}\x1f{lang}".encode()).hexdigest(),
+            title=title or None, language=lang,
+            blocks=[Block(BlockKind.PARAGRAPH, text or title, language=lang,
+                          section=[title] if title else [])]))
+    return docs
+
+
+def open_or_build(ds: benchmarks.Dataset, cache_dir: Path, embedder: Embedder,
+                  progress: bool = False) -> tuple[Index, dict[str, Any]]:
+    """An index of the dataset's corpus, reused when dataset and model are unchanged."""
+    from indexer.pipeline import IngestReport, load_paths
+
+    assert ds.path is not None
+    key = f"{benchmarks.fingerprint(ds.path)[:16]}-{embedder.checksum[:12]}"
+    path = cache_dir / f"{_safe(ds.name)}-{key}"
+    stats_file = path / "bench-build.json"
+    if (path / "manifest.json").exists() and stats_file.exists():
+        return Index.open(path, embedder=embedder), json.loads(stats_file.read_text())
+    if path.exists():
+        import shutil
+
+        shutil.rmtree(path)
+    started = time.perf_counter()
+    if ds.corpus_dir is not None:
+        docs = load_paths([ds.corpus_dir], IngestReport(), progress)
+    else:
+        docs = corpus_documents(ds)
+    index = Index.create(path, embedder=embedder)
+    index.add(docs, progress=progress)
+    stats = {"build_seconds": round(time.perf_counter() - started, 3),
+             "peak_memory_mb": round(benchmarks.peak_memory_mb(), 1),
+             "documents": index.info()["documents"], "chunks": index.info()["chunks"]}
+    stats_file.write_text(json.dumps(stats))
+    return index, stats
+
+
+def to_run(hits: Sequence[Hit]) -> dict[str, float]:
+    """Chunk hits → a document ranking (a document ranks where its best chunk ranks).
+
+    Scores are 1/rank so that the metrics' tie-breaking can never reorder what the system
+    ranked; the system's own ordering is already deterministic.
+    """
+    run: dict[str, float] = {}
+    for hit in hits:
+        if hit.doc_id not in run:
+            run[hit.doc_id] = 1.0 / (len(run) + 1)
+    return run
+
+
+def run_system(index: Index, spec: SystemSpec, queries: dict[str, str],
+               vectors: dict[str, np.ndarray], latency_ids: set[str], depth: int,
+               progress: Callable[[str], None] | None = None) -> tuple[dict, dict]:
+    """Run one system over the queries: (run, per-stage latencies of the timed queries)."""
+    run: dict[str, dict[str, float]] = {}
+    stages: dict[str, list[float]] = {}
+    for qid, text in queries.items():
+        timed = qid in latency_ids
+        timings: dict[str, float] | None = {} if timed else None
+        started = time.perf_counter()
+        hits = index.search(text, k=depth, mode=spec.mode, fusion=spec.fusion,
+                            rerank=spec.rerank, depth=depth,
+                            query_vector=None if timed else vectors.get(qid),
+                            timings=timings)
+        if timings is not None:
+            timings["total"] = time.perf_counter() - started
+            for stage, seconds in timings.items():
+                stages.setdefault(stage, []).append(seconds)
+        run[qid] = to_run(hits)
+    return run, stages
+
+
+def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
+              out_dir: str | Path | None = None, gates: str | Path | None = None,
+              cache_dir: str | Path | None = None, model: str = "multilingual-e5-small",
+              embedder: Embedder | None = None, depth: int = 100,
+              max_queries: int | None = None, split: str = "all",
+              latency_queries: int = 100, plots: bool = True, progress: bool = False,
+              log: Callable[[str], None] = lambda _msg: None) -> BenchOutcome:
+    """Build/reuse indexes, run every system on every dataset, write the report, check gates.
+
+    `split`: `all` queries, or the `heldout` / `train` part of the fixed hash split that
+    reranker training uses. `max_queries` keeps a stable subset (sorted by hash) for speed.
+    Absent datasets (e.g. no ../shared) are reported as skipped, not as errors.
+    """
+    specs = [SystemSpec.parse(s) for s in systems]
+    names = [s.name for s in specs]
+    if len(set(names)) != len(names):
+        raise ValueError("each system may be named once")
+    embedder = embedder or Embedder(model)
+    cache = Path(cache_dir) if cache_dir else _default_cache()
+    cache.mkdir(parents=True, exist_ok=True)
+    res = benchmarks.BenchResults(baseline="bm25" if "bm25" in names else names[0])
+    res.meta = {"k": depth, "model": embedder.model_name, "model_checksum": embedder.checksum,
+                "systems": names, "split": split, "started": time.strftime("%FT%TZ",
+                                                                         time.gmtime())}
+    for raw in dataset_dirs:
+        path = Path(raw)
+        if not path.exists():
+            res.skipped[path.name] = f"{path} is absent"
+            log(f"skip {path}: absent")
+            continue
+        ds = benchmarks.load_beir(path)
+        qids = _select_queries(ds, split, max_queries)
+        ds = ds.subset(qids)
+        log(f"{ds.name}: {len(ds.queries)} queries; building or reusing the index")
+        index, stats = open_or_build(ds, cache, embedder, progress)
+        texts = {q: str(ds.queries[q]["text"]) for q in qids}
+        vecs = embedder.embed_queries(list(texts.values())) if any(
+            s.mode != "bm25" for s in specs) else np.zeros((len(texts), 1), np.float32)
+        vectors = dict(zip(texts, vecs, strict=True))
+        latency_ids = set(sorted(qids, key=_stable)[:latency_queries])
+        res.qrels[ds.name] = ds.qrels
+        res.query_langs[ds.name] = ds.query_langs
+        res.dataset_info[ds.name] = {"path": str(path), "queries": len(qids), **stats,
+                                     "fingerprint": benchmarks.fingerprint(path)[:16]}
+        runs: dict[str, dict] = {}
+        for spec in specs:
+            log(f"{ds.name}: running {spec.name}")
+            run, stages = run_system(index, spec, texts, vectors, latency_ids, depth)
+            runs[spec.name] = run
+            res.systems.append(benchmarks.SystemResult(
+                dataset=ds.name, system=spec.name, run=run, latencies_by_stage=stages,
+                build_seconds=stats.get("build_seconds"),
+                peak_memory_mb=stats.get("peak_memory_mb"),
+                first_stage=spec.first_stage if spec.first_stage in runs else None,
+                info={"mode": spec.mode, "fusion": spec.fusion, "rerank": spec.rerank}))
+    outcome = BenchOutcome(report={})
+    if out_dir is not None:
+        outcome.paths = benchmarks.write_report(res, out_dir, plots=plots, trec_depth=depth)
+        outcome.report = benchmarks.load_report(outcome.paths["json"])
+    else:
+        outcome.report = benchmarks.build_report(res)
+    if gates is not None:
+        outcome.gates = benchmarks.evaluate_gates(outcome.report, gates)
+    return outcome
+
+
+def _select_queries(ds: benchmarks.Dataset, split: str, max_queries: int | None) -> list[str]:
+    qids = [q for q in ds.queries if q in ds.qrels or ds.corpus_dir is not None]
+    if split in ("train", "heldout"):
+        train, heldout = benchmarks.split_by_hash(qids)
+        qids = list(train if split == "train" else heldout)
+    elif split != "all":
+        raise ValueError(f"unknown split {split!r}: use all, train or heldout")
+    qids = sorted(qids, key=_stable)
+    if max_queries is not None:
+        qids = qids[:max_queries]
+    return sorted(qids)
+
+
+def _stable(qid: str) -> str:
+    return hashlib.sha256(qid.encode()).hexdigest()
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
+
+
+def _default_cache() -> Path:
+    from indexer.cache import default_cache_path
+
+    return default_cache_path().parent / "bench"
