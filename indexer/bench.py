@@ -8,8 +8,10 @@ each system over the queries, and times the stages. Everything that judges the r
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -87,30 +89,41 @@ def corpus_documents(ds: benchmarks.Dataset) -> list[Document]:
 def open_or_build(ds: benchmarks.Dataset, cache_dir: Path, embedder: Embedder,
                   progress: bool = False) -> tuple[Index, dict[str, Any]]:
     """An index of the dataset's corpus, reused when dataset and model are unchanged."""
-    from indexer.pipeline import IngestReport, load_paths
 
     assert ds.path is not None
     key = f"{benchmarks.fingerprint(ds.path)[:16]}-{embedder.checksum[:12]}"
     path = cache_dir / f"{_safe(ds.name)}-{key}"
     stats_file = path / "bench-build.json"
-    if (path / "manifest.json").exists() and stats_file.exists():
-        return Index.open(path, embedder=embedder), json.loads(stats_file.read_text())
-    if path.exists():
-        import shutil
+    # One builder per dataset across processes; others wait and then reuse its index.
+    with (cache_dir / f".{path.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not stats_file.exists():
+            _build(ds, path, embedder, progress)
+    return Index.open(path, embedder=embedder), json.loads(stats_file.read_text())
 
-        shutil.rmtree(path)
+
+def _build(ds: benchmarks.Dataset, path: Path, embedder: Embedder, progress: bool) -> None:
+    """Build beside the final place and rename, so a half-built index is never reused."""
+    from indexer.pipeline import IngestReport, load_paths
+
+    tmp = path.with_name(path.name + ".building")
+    for stale in (tmp, path):
+        if stale.exists():
+            shutil.rmtree(stale)
     started = time.perf_counter()
     if ds.corpus_dir is not None:
         docs = load_paths([ds.corpus_dir], IngestReport(), progress)
     else:
         docs = corpus_documents(ds)
-    index = Index.create(path, embedder=embedder)
+    index = Index.create(tmp, embedder=embedder)
     index.add(docs, progress=progress)
+    info = index.info()
+    index.close()
     stats = {"build_seconds": round(time.perf_counter() - started, 3),
              "peak_memory_mb": round(benchmarks.peak_memory_mb(), 1),
-             "documents": index.info()["documents"], "chunks": index.info()["chunks"]}
-    stats_file.write_text(json.dumps(stats))
-    return index, stats
+             "documents": info["documents"], "chunks": info["chunks"]}
+    (tmp / "bench-build.json").write_text(json.dumps(stats))
+    tmp.rename(path)
 
 
 def to_run(hits: Sequence[Hit]) -> dict[str, float]:
