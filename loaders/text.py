@@ -1,73 +1,66 @@
-"""Plain text and Markdown without heavy dependencies: blocks from blank lines and headings."""
+"""Plain text: decoding with a clear policy, and paragraphs from blank lines."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
-from loaders.language import detect_language
 from loaders.model import Block, BlockKind
 from loaders.normalize import normalize_text
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+(.*)$")
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
+         (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), then UTF-16 by BOM; anything else is an error."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    return data.decode("utf-8-sig")
+class DecodeError(ValueError):
+    """The bytes are not text in an encoding we accept; the message says why."""
 
 
-def parse_markdown(text: str) -> list[Block]:
-    """Headings (`#`), list items and paragraphs, each with its heading trail."""
-    blocks: list[Block] = []
-    trail: list[tuple[int, str]] = []
-    paragraph: list[str] = []
+def decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding): UTF-8, or UTF-16/32 by BOM, else Windows-1252 if it reads as text.
 
-    def flush() -> None:
-        if paragraph:
-            body = " ".join(paragraph).strip()
-            if body:
-                blocks.append(_block(BlockKind.PARAGRAPH, body, trail))
-            paragraph.clear()
-
-    for line in normalize_text(text).split("\n"):
-        heading = _HEADING.match(line)
-        item = _LIST_ITEM.match(line)
-        if heading:
-            flush()
-            level, title = len(heading.group(1)), heading.group(2)
-            trail[:] = [(lvl, t) for lvl, t in trail if lvl < level]
-            blocks.append(_block(BlockKind.HEADING, title, trail, level=level))
-            trail.append((level, title))
-        elif item:
-            flush()
-            blocks.append(_block(BlockKind.LIST_ITEM, item.group(1), trail))
-        elif not line:
-            flush()
-        else:
-            paragraph.append(line)
-    flush()
-    return blocks
+    Policy: UTF-8 is the norm. A file with a byte-order mark is decoded by it. Bytes that
+    are not UTF-8 are tried as Windows-1252 (a superset of Latin-1's printable range, what
+    legacy Windows editors write); that is accepted only when the result is ordinary
+    printable text, and the caller records the fallback as a warning. NUL bytes without a
+    BOM (UTF-16 without BOM, or a binary file) are an error rather than a guess.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), codec.replace("-sig", "")
+            except UnicodeDecodeError as exc:
+                raise DecodeError(f"invalid {codec} after its byte-order mark "
+                                  f"({exc.reason} at byte {exc.start})") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = f"{exc.reason} at byte {exc.start}"
+    if b"\x00" in data:
+        raise DecodeError(f"not UTF-8 ({utf8_error}) and contains NUL bytes: binary data or "
+                          "UTF-16 without a byte-order mark")
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise DecodeError(f"not valid UTF-8 ({utf8_error}) nor Windows-1252") from None
+    odd = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    if odd > max(2, len(text) // 100):
+        raise DecodeError(f"not valid UTF-8 ({utf8_error}) and not plain text in "
+                          "Windows-1252 either")
+    return text, "cp1252"
 
 
 def parse_text(text: str) -> list[Block]:
     """Paragraphs separated by blank lines; a short first line becomes the title heading."""
     paragraphs = [p for p in re.split(r"\n\s*\n", normalize_text(text)) if p.strip()]
     blocks: list[Block] = []
-    trail: list[tuple[int, str]] = []
+    section: list[str] = []
     for i, para in enumerate(paragraphs):
         para = " ".join(para.split("\n"))
-        if i == 0 and len(para) <= 120 and not para.endswith((".", "।", "?", "!")):
-            blocks.append(_block(BlockKind.HEADING, para, trail, level=1))
-            trail.append((1, para))
+        if i == 0 and len(paragraphs) > 1 and len(para) <= 120 and not para.endswith(
+                (".", "।", "?", "!", ":", ";", ",")):
+            blocks.append(Block(kind=BlockKind.HEADING, text=para, level=1))
+            section = [para]
         else:
-            blocks.append(_block(BlockKind.PARAGRAPH, para, trail))
+            blocks.append(Block(kind=BlockKind.PARAGRAPH, text=para, section=list(section)))
     return blocks
-
-
-def _block(kind: BlockKind, text: str, trail: list[tuple[int, str]], level: int | None = None
-           ) -> Block:
-    return Block(kind=kind, text=text, section=[t for _, t in trail], level=level,
-                 language=detect_language(text))

@@ -1,0 +1,231 @@
+"""Ruled tables: PyMuPDF's table finder, run only where the page's drawings form a grid.
+
+`Page.find_tables` costs 30–150 ms a page (and far more when the optional layout model is
+installed, which we switch off with `use_layout=False`); most pages have no table at all.
+So pages whose text does not sit in rows of cells skip the search, ruling lines are read
+from the cheap `get_cdrawings()`, and the finder runs only on the clip of a cluster with at
+least three horizontal and three vertical rule positions. Only ruled tables are found.
+
+The finder is fed our spans instead of the per-character list it builds itself (see
+`_span_chars`), and cell text comes from our spans too, so spaces inside cells survive.
+That replaces `pymupdf.table.make_chars` for the duration of one call, a PyMuPDF internal:
+its presence is checked at run time, and without it (or if the patched call fails) the
+finder runs unpatched.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from loaders.markdown import table_markdown
+from loaders.normalize import collapse_lines
+from loaders.pdf.extract import join_lines
+
+Rect = tuple[float, float, float, float]
+
+
+@dataclass
+class FoundTable:
+    bbox: Rect
+    markdown: str
+    rows: int
+    columns: int
+
+
+def _segments(page: Any) -> tuple[list[Rect], list[Rect]]:
+    """Horizontal and vertical rules (lines, thin rectangles, rectangle edges)."""
+    horiz: list[Rect] = []
+    vert: list[Rect] = []
+    for path in page.get_cdrawings():
+        for item in path.get("items", ()):
+            op = item[0]
+            if op == "l":
+                (ax, ay), (bx, by) = item[1], item[2]
+                if abs(ay - by) < 1 and abs(ax - bx) > 5:
+                    horiz.append((min(ax, bx), ay, max(ax, bx), ay))
+                elif abs(ax - bx) < 1 and abs(ay - by) > 5:
+                    vert.append((ax, min(ay, by), ax, max(ay, by)))
+            elif op == "re":
+                x0, y0, x1, y1 = item[1]
+                w, h = abs(x1 - x0), abs(y1 - y0)
+                x0, x1, y0, y1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+                if h < 3 and w > 5:
+                    horiz.append((x0, y0, x1, y0))
+                elif w < 3 and h > 5:
+                    vert.append((x0, y0, x0, y1))
+                elif w > 5 and h > 5:
+                    horiz += [(x0, y0, x1, y0), (x0, y1, x1, y1)]
+                    vert += [(x0, y0, x0, y1), (x1, y0, x1, y1)]
+    return horiz, vert
+
+
+def _touch(a: Rect, b: Rect, tol: float = 3.0) -> bool:
+    return a[0] <= b[2] + tol and b[0] <= a[2] + tol and a[1] <= b[3] + tol and b[1] <= a[3] + tol
+
+
+def grid_regions(page: Any) -> list[Rect]:
+    """Clips of clusters of touching rules that look like a grid (two or more rows and
+    columns of cells)."""
+    horiz, vert = _segments(page)
+    if len(horiz) < 2 or len(vert) < 2:
+        return []
+    width, height = page.rect.width, page.rect.height
+    segs = [(s, True) for s in horiz] + [(s, False) for s in vert]
+    segs = [(s, h) for s, h in segs
+            if s[2] >= 0 and s[3] >= 0 and s[0] <= width and s[1] <= height
+            and (s[2] - s[0] < 0.98 * width or not h) and (s[3] - s[1] < 0.98 * height or h)]
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    segs.sort(key=lambda s: s[0][0])
+    parent = list(range(len(segs)))
+    for i in range(len(segs)):  # sweep along x: only pairs whose x ranges meet
+        reach = segs[i][0][2] + 3
+        for j in range(i + 1, len(segs)):
+            if segs[j][0][0] > reach:
+                break
+            if segs[i][1] != segs[j][1] and _touch(segs[i][0], segs[j][0]):
+                parent[find(i)] = find(j)
+    clusters: dict[int, list[tuple[Rect, bool]]] = {}
+    for i, seg in enumerate(segs):
+        clusters.setdefault(find(i), []).append(seg)
+    regions = []
+    for members in clusters.values():
+        ys = {round(s[1]) for s, h in members if h}
+        xs = {round(s[0]) for s, h in members if not h}
+        if len(ys) >= 3 and len(xs) >= 3:
+            regions.append((min(s[0] for s, _ in members) - 2, min(s[1] for s, _ in members) - 2,
+                            max(s[2] for s, _ in members) + 2, max(s[3] for s, _ in members) + 2))
+    return regions
+
+
+def _spans(page_dict: dict[str, Any]) -> list[tuple[Rect, str, float]]:
+    return [(tuple(span["bbox"]), span["text"], span["size"])
+            for block in page_dict["blocks"] if block.get("type", 0) == 0
+            for line in block["lines"] for span in line["spans"] if span["text"].strip()]
+
+
+def _cell_text(cell: Rect, spans: list[tuple[Rect, str, float]]) -> str:
+    """The text of the spans whose centre is in the cell, as lines joined by spaces.
+
+    PyMuPDF's own cell text rebuilds words from characters and loses the spaces of PDFs
+    that position words instead of printing space glyphs; spans keep them.
+    """
+    x0, y0, x1, y1 = cell
+    inside = [s for s in spans
+              if x0 <= (s[0][0] + s[0][2]) / 2 <= x1 and y0 <= (s[0][1] + s[0][3]) / 2 <= y1]
+    inside.sort(key=lambda s: ((s[0][1] + s[0][3]) / 2, s[0][0]))
+    lines: list[list[tuple[Rect, str, float]]] = []
+    for span in inside:
+        mid = (span[0][1] + span[0][3]) / 2
+        if lines and abs(mid - (lines[-1][0][0][1] + lines[-1][0][0][3]) / 2) < 0.5 * span[2]:
+            lines[-1].append(span)
+        else:
+            lines.append([span])
+    texts = []
+    for line in lines:
+        line.sort(key=lambda s: s[0][0])
+        out = ""
+        prev_x1: float | None = None
+        for (bx0, _, bx1, _), text, size in line:
+            if (prev_x1 is not None and not out.endswith(" ") and not text.startswith(" ")
+                    and bx0 - prev_x1 > 0.15 * size):
+                out += " "
+            out += text
+            prev_x1 = bx1
+        texts.append(out.strip())
+    return join_lines([t for t in texts if t])
+
+
+_finder_lock = threading.Lock()
+
+
+def _span_chars(spans: list[tuple[Rect, str, float]], height: float) -> Any:
+    """A stand-in for PyMuPDF's `table.make_chars` that lists our spans, one entry each.
+
+    The finder only asks whether a candidate grid holds any text; the original builds a
+    Python dict for every character from a fresh textpage (~0.1-0.2 s a page) to serve
+    `Table.extract()`, which we do not call: cell text comes from our own spans."""
+    from pymupdf import table as pmt
+
+    def make_chars(page: Any, clip: Any = None) -> None:
+        chars = pmt.CHARS._list()
+        for (x0, y0, x1, y1), text, size in spans:
+            if clip is not None and not (clip[0] <= x0 and x1 <= clip[2]
+                                         and clip[1] <= y0 and y1 <= clip[3]):
+                continue
+            chars.append({"x0": x0, "x1": x1, "top": y0, "bottom": y1, "y0": height - y1,
+                          "y1": height - y0, "text": text.strip() or " ", "upright": True,
+                          "size": size, "doctop": y0, "width": x1 - x0, "height": y1 - y0})
+        return None
+
+    return make_chars
+
+
+def _finder(page: Any, clip: Any, spans: list[tuple[Rect, str, float]]) -> Any:
+    """`page.find_tables` on `clip`, ruling lines only (no layout model), fed our spans
+    instead of its per-character list (see `_span_chars`)."""
+    from pymupdf import table as pmt
+
+    if page.rotation or not all(hasattr(pmt, n) for n in ("make_chars", "CHARS")):
+        return page.find_tables(clip=clip, use_layout=False)
+    with _finder_lock:
+        original = pmt.make_chars
+        pmt.make_chars = _span_chars(spans, page.rect.height)
+        try:
+            found = page.find_tables(clip=clip, use_layout=False)
+        finally:
+            pmt.make_chars = original
+    return found if found is not None else page.find_tables(clip=clip, use_layout=False)
+
+
+def looks_tabular(boxes: list[Rect], min_rows: int = 2) -> bool:
+    """Do short text blocks sit side by side on at least `min_rows` rows, as table cells
+    do? A cheap test on boxes we already have, so most pages skip the drawings."""
+    boxes = sorted(boxes, key=lambda b: b[1])
+    rows = 0
+    last_row_bottom = -1.0
+    for i, a in enumerate(boxes):
+        if a[1] < last_row_bottom:
+            continue
+        for b in boxes[i + 1:]:
+            if b[1] > a[3]:
+                break
+            overlap = min(a[3], b[3]) - max(a[1], b[1])
+            if overlap > 2 and (b[0] > a[2] or a[0] > b[2]):
+                rows += 1
+                last_row_bottom = max(a[3], b[3])
+                break
+        if rows >= min_rows:
+            return True
+    return False
+
+
+def find_tables(page: Any, page_dict: dict[str, Any]) -> list[FoundTable]:
+    """Tables with at least two rows and two columns, as Markdown (first row = header)."""
+    import pymupdf
+
+    found: list[FoundTable] = []
+    regions = grid_regions(page)
+    if not regions:
+        return found
+    spans = _spans(page_dict)
+    for region in regions:
+        tables = _finder(page, pymupdf.Rect(region), spans)
+        if tables is None:  # the finder reports its own failures by returning None
+            continue
+        for table in tables.tables:
+            rows = [[collapse_lines(_cell_text(c, spans)).replace("|", "\\|") if c else ""
+                     for c in row.cells] for row in table.rows]
+            rows = [r for r in rows if any(r)]
+            if len(rows) < 2 or table.col_count < 2:
+                continue
+            found.append(FoundTable(bbox=tuple(table.bbox), markdown=table_markdown(rows),
+                                    rows=len(rows), columns=table.col_count))
+    return found
