@@ -24,6 +24,7 @@ import benchmarks
 from indexer.embedder import Embedder
 from indexer.hits import Hit
 from indexer.index import Index
+from indexer.manifest import IndexError_
 from loaders import Block, BlockKind, Document
 
 FUSIONS = ("adaptive", "rrf", "minmax", "zscore")
@@ -87,7 +88,8 @@ def corpus_documents(ds: benchmarks.Dataset) -> list[Document]:
 
 
 def open_or_build(ds: benchmarks.Dataset, cache_dir: Path, embedder: Embedder,
-                  progress: bool = False) -> tuple[Index, dict[str, Any]]:
+                  progress: bool = False, log: Callable[[str], None] = lambda _m: None
+                  ) -> tuple[Index, dict[str, Any]]:
     """An index of the dataset's corpus, reused when dataset and model are unchanged."""
 
     assert ds.path is not None
@@ -97,8 +99,12 @@ def open_or_build(ds: benchmarks.Dataset, cache_dir: Path, embedder: Embedder,
     # One builder per dataset across processes; others wait and then reuse its index.
     with (cache_dir / f".{path.name}.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not stats_file.exists():
-            _build(ds, path, embedder, progress)
+        if stats_file.exists():
+            try:
+                return Index.open(path, embedder=embedder), json.loads(stats_file.read_text())
+            except IndexError_ as exc:  # built by another version (tokenizer lists, format)
+                log(f"rebuilding {path.name}: {exc}")
+        _build(ds, path, embedder, progress)
     return Index.open(path, embedder=embedder), json.loads(stats_file.read_text())
 
 
@@ -195,7 +201,7 @@ def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
         qids = _select_queries(ds, split, max_queries)
         ds = ds.subset(qids)
         log(f"{ds.name}: {len(ds.queries)} queries; building or reusing the index")
-        index, stats = open_or_build(ds, cache, embedder, progress)
+        index, stats = open_or_build(ds, cache, embedder, progress, log)
         texts = {q: str(ds.queries[q]["text"]) for q in qids}
         vecs = embedder.embed_queries(list(texts.values())) if any(
             s.mode != "bm25" for s in specs) else np.zeros((len(texts), 1), np.float32)
