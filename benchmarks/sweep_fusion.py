@@ -42,6 +42,8 @@ def variants() -> dict[str, Callable[[Lists, float], list[tuple[int, float]]]]:
     for w in (1.0, 0.5, 0.3):
         out[f"rrf w={w}"] = rrf(w, False)
         out[f"rrf w={w} adaptive"] = rrf(w, True)
+    out["default (zscore a=0.8, bm25 off cross-script)"] = lambda lists, share: convex_fusion(
+        lists, {"bm25": 0.2 if share > 0 else 0.0, "dense": 0.8}, "zscore")
     for norm in ("minmax", "zscore"):
         for alpha in (0.5, 0.6, 0.7, 0.8, 0.9):
             out[f"{norm} a={alpha}"] = convex(alpha, norm, False)

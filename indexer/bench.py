@@ -151,6 +151,7 @@ def run_system(index: Index, spec: SystemSpec, queries: dict[str, str],
     """Run one system over the queries: (run, per-stage latencies of the timed queries)."""
     run: dict[str, dict[str, float]] = {}
     stages: dict[str, list[float]] = {}
+    top_dense: dict[str, float] = {}
     for qid, text in queries.items():
         timed = qid in latency_ids
         timings: dict[str, float] | None = {} if timed else None
@@ -164,7 +165,28 @@ def run_system(index: Index, spec: SystemSpec, queries: dict[str, str],
             for stage, seconds in timings.items():
                 stages.setdefault(stage, []).append(seconds)
         run[qid] = to_run(hits)
-    return run, stages
+        dense = [h.scores["dense"] for h in hits if "dense" in h.scores]
+        if dense:
+            top_dense[qid] = max(dense)
+    return run, stages, top_dense
+
+
+def answerability(top_dense: dict[str, float], in_scope: set[str], threshold: float
+                  ) -> dict[str, Any]:
+    """How the `min_score` gate would do: out-of-scope queries (no judged answer) that still
+    get a hit are false positives; in-scope ones that get nothing are lost answers."""
+    out = [s for q, s in top_dense.items() if q not in in_scope]
+    ins = [s for q, s in top_dense.items() if q in in_scope]
+    return {
+        "threshold": threshold,
+        "out_of_scope_queries": len(out),
+        "false_positive_rate": round(sum(s >= threshold for s in out) / len(out), 4)
+        if out else None,
+        "in_scope_rejected_rate": round(sum(s < threshold for s in ins) / len(ins), 4)
+        if ins else None,
+        "top_score_p50_in_scope": round(float(np.median(ins)), 4) if ins else None,
+        "top_score_p50_out_of_scope": round(float(np.median(out)), 4) if out else None,
+    }
 
 
 def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
@@ -173,6 +195,7 @@ def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
               embedder: Embedder | None = None, depth: int = 100,
               max_queries: int | None = None, split: str = "all",
               latency_queries: int = 100, plots: bool = True, progress: bool = False,
+              min_score: float = 0.80,
               log: Callable[[str], None] = lambda _msg: None) -> BenchOutcome:
     """Build/reuse indexes, run every system on every dataset, write the report, check gates.
 
@@ -209,19 +232,26 @@ def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
         latency_ids = set(sorted(qids, key=_stable)[:latency_queries])
         res.qrels[ds.name] = ds.qrels
         res.query_langs[ds.name] = ds.query_langs
+        kinds = ds.query_field("kind")
+        if any(kinds.values()):
+            res.query_groups[ds.name] = {"kind": kinds}
         res.dataset_info[ds.name] = {"path": str(path), "queries": len(qids), **stats,
                                      "fingerprint": benchmarks.fingerprint(path)[:16]}
         runs: dict[str, dict] = {}
         for spec in specs:
             log(f"{ds.name}: running {spec.name}")
-            run, stages = run_system(index, spec, texts, vectors, latency_ids, depth)
+            run, stages, top = run_system(index, spec, texts, vectors, latency_ids, depth)
+            info = {"mode": spec.mode, "fusion": spec.fusion, "rerank": spec.rerank}
+            if top:
+                in_scope = {q for q in qids if any(g > 0 for g in ds.qrels.get(q, {}).values())}
+                info["answerability"] = answerability(top, in_scope, min_score)
             runs[spec.name] = run
             res.systems.append(benchmarks.SystemResult(
                 dataset=ds.name, system=spec.name, run=run, latencies_by_stage=stages,
                 build_seconds=stats.get("build_seconds"),
                 peak_memory_mb=stats.get("peak_memory_mb"),
                 first_stage=spec.first_stage if spec.first_stage in runs else None,
-                info={"mode": spec.mode, "fusion": spec.fusion, "rerank": spec.rerank}))
+                info=info))
     outcome = BenchOutcome(report={})
     if out_dir is not None:
         outcome.paths = benchmarks.write_report(res, out_dir, plots=plots, trec_depth=depth)

@@ -234,13 +234,15 @@ def _load_file(file: Path) -> list[Any]:
 @click.option("--max-queries", type=int, default=None, help="A stable subset, for speed.")
 @click.option("--latency-queries", type=int, default=100, show_default=True,
               help="Queries timed end to end (query encoding included).")
+@click.option("--min-score", type=float, default=0.80, show_default=True,
+              help="Answerability threshold (dense cosine) for the false-positive rate.")
 @click.option("--no-plots", is_flag=True)
 @click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout.")
 @handle_errors
 def bench(datasets: tuple[Path, ...], systems: str, depth: int, out_dir: Path | None,
           gate_file: Path | None, cache_dir: Path | None, model: str, split: str,
-          max_queries: int | None, latency_queries: int, no_plots: bool, as_json: bool
-          ) -> None:
+          max_queries: int | None, latency_queries: int, min_score: float, no_plots: bool,
+          as_json: bool) -> None:
     """Measure retrieval quality and speed on BEIR-layout DATASETS (absent ones are skipped)."""
     from indexer.bench import run_bench
 
@@ -248,7 +250,7 @@ def bench(datasets: tuple[Path, ...], systems: str, depth: int, out_dir: Path | 
         datasets, [s for s in systems.split(",") if s.strip()], out_dir=out_dir,
         gates=gate_file, cache_dir=cache_dir, model=model, depth=depth,
         max_queries=max_queries, split=split, latency_queries=latency_queries,
-        plots=not no_plots, log=lambda m: click.echo(m, err=True))
+        plots=not no_plots, min_score=min_score, log=lambda m: click.echo(m, err=True))
     if as_json:
         _print_json(outcome.report)
     else:

@@ -26,7 +26,7 @@ from indexer.bm25 import BM25Index, TokenizerConfig
 from indexer.dense import DenseIndex
 from indexer.dense_config import DenseConfig
 from indexer.embedder import Embedder
-from indexer.fusion import adaptive_weights, convex_fusion, rrf_fusion
+from indexer.fusion import convex_fusion, default_weights, rrf_fusion
 from indexer.hits import Hit
 from indexer.manifest import (
     IndexError_,
@@ -177,16 +177,21 @@ class Index:
                depth: int = 100, fusion: str = "adaptive",
                weights: Mapping[str, float] | None = None,
                query_vector: np.ndarray | None = None,
-               timings: dict[str, float] | None = None) -> list[Hit]:
+               timings: dict[str, float] | None = None,
+               min_score: float | None = None) -> list[Hit]:
         """Top-k hits for a query.
 
         `depth` candidates come from each retriever before fusion; `filters` restrict both
         retrievers before their top-k; `rerank` is a reranker name or object applied to the
         fused candidates. `query_vector` skips encoding (batch evaluation); `timings`, when
         given, receives seconds per stage (embed, bm25, dense, fuse, fetch, rerank).
+        `min_score` is an answerability gate: when the best dense cosine similarity is below
+        it, the index holds nothing relevant and the result is empty (dense/hybrid only).
         """
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        if min_score is not None and mode == "bm25":
+            raise ValueError("min_score gates on dense similarity: use mode dense or hybrid")
         snap = self._snap  # one consistent generation for the whole query
         if not query.strip() or k <= 0:
             return []
@@ -203,13 +208,16 @@ class Index:
             clock.lap("embed")
             lists["dense"] = snap.dense.search(qv, depth, allowed=allowed)
             clock.lap("dense")
+            top = lists["dense"][1]
+            if min_score is not None and (len(top) == 0 or float(top[0]) < min_score):
+                return []
         for name, (ids, sc) in lists.items():
             scores[name] = {int(i): float(s) for i, s in zip(ids, sc, strict=True)}
         if mode == "hybrid":
-            if fusion == "adaptive":
-                weights = {**adaptive_weights(query, lists["dense"][0], snap.store),
+            if fusion == "adaptive":  # the default: z-score, BM25 off across scripts
+                weights = {**default_weights(query, lists["dense"][0], snap.store),
                            **(weights or {})}
-                fused = _fuse(lists, "rrf", weights)
+                fused = _fuse(lists, "zscore", weights)
             else:
                 fused = _fuse(lists, fusion, weights)
         else:
@@ -412,7 +420,7 @@ def _fuse(lists: Mapping[str, tuple[np.ndarray, np.ndarray]], fusion: str,
     if fusion == "rrf":
         return rrf_fusion({n: [int(i) for i in ids] for n, (ids, _) in lists.items()}, weights)
     if fusion in ("minmax", "zscore"):
-        w = dict(weights or {"bm25": 0.5, "dense": 0.5})
+        w = dict(weights or {"bm25": 0.2, "dense": 0.8})
         return convex_fusion({n: (ids, sc) for n, (ids, sc) in lists.items()}, w, fusion)
     raise ValueError(f"unknown fusion {fusion!r}: use rrf, minmax or zscore")
 

@@ -1,11 +1,16 @@
 """Ingest: paths → loaded documents → the index, with a per-file report.
 
 A bad file is reported (failed, with its reason) and the batch goes on; an unsupported one is
-skipped; nothing is written unless at least one document loaded.
+skipped; nothing is written unless at least one document loaded. Files are parsed in worker
+processes under `IngestLimits` (`indexer.isolation`), so a file that hangs, crashes the
+parser or exhausts memory fails alone. Personal data found in the text is flagged in the
+report (kinds and counts, never the values) or redacted before chunking (`indexer.pii`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,8 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import loaders
+from indexer import pii as pii_mod
 from indexer.index import AddReport, Index
-from loaders import Document, LoadError, UnsupportedFormat
+from indexer.isolation import LOAD_TARGET, Outcome, run_isolated
+from indexer.limits import IngestLimits, LimitExceeded, check_size
+from loaders import Document, LoadError
+
+PII_REDACTION_VERSION = "pii-redact-1"
 
 
 class IngestError(Exception):
@@ -27,6 +37,10 @@ class FileResult:
     status: str  # loaded | skipped | failed
     reason: str | None = None
     documents: int = 0
+    seconds: float = 0.0
+    # Personal data found: one entry per (document, kind) with count, block indexes and
+    # pages; never the matched text.
+    pii: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -34,9 +48,18 @@ class IngestReport:
     files: list[FileResult] = field(default_factory=list)
     index: AddReport = field(default_factory=AddReport)
     seconds: float = 0.0
+    pii_mode: str = "off"
 
     def count(self, status: str) -> int:
         return sum(f.status == status for f in self.files)
+
+    def pii_counts(self) -> dict[str, int]:
+        """Findings per kind over all files."""
+        out: dict[str, int] = {}
+        for f in self.files:
+            for entry in f.pii:
+                out[entry["kind"]] = out.get(entry["kind"], 0) + entry["count"]
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -44,47 +67,71 @@ class IngestReport:
             "failed": self.count("failed"),
             "files": [f.__dict__ for f in self.files],
             "index": self.index.to_dict(), "seconds": round(self.seconds, 3),
+            "pii": {"mode": self.pii_mode, "findings": self.pii_counts(),
+                    "files": sum(1 for f in self.files if f.pii)},
         }
 
 
-def load_paths(paths: Iterable[str | Path], report: IngestReport, progress: bool = False
-               ) -> list[Document]:
+def load_paths(paths: Iterable[str | Path], report: IngestReport, progress: bool = False,
+               *, limits: IngestLimits | None = None) -> list[Document]:
     """Load every file under `paths`; failures go into the report, not up the stack."""
+    limits = limits or IngestLimits()
+    paths = list(paths)
     try:
         files = list(loaders.discover(paths))
     except LoadError as exc:
         raise IngestError(str(exc)) from None
     if not files:
         raise IngestError("no files found under " + ", ".join(str(p) for p in paths))
-    load_all = getattr(loaders, "load_all", None)
-    docs: list[Document] = []
-    bar = _progress(files, progress, "loading")
-    for path, root in bar:
+    results: list[FileResult | None] = [None] * len(files)
+    jobs: list[dict[str, Any]] = []
+    slots: list[int] = []
+    for i, (path, root) in enumerate(files):
         try:
-            loaded = load_all(path, root=root) if load_all else [loaders.load(path, root=root)]
-        except UnsupportedFormat as exc:
-            report.files.append(FileResult(str(path), "skipped", exc.reason))
+            check_size(path, limits)
+        except LimitExceeded as exc:
+            results[i] = FileResult(str(path), "failed", str(exc))
             continue
-        except LoadError as exc:
-            report.files.append(FileResult(str(path), "failed", exc.reason))
+        except OSError as exc:
+            results[i] = FileResult(str(path), "failed", f"cannot read: {exc.strerror or exc}")
             continue
-        except Exception as exc:  # noqa: BLE001 - one broken file must not stop the batch
-            report.files.append(FileResult(str(path), "failed",
-                                           f"{type(exc).__name__}: {exc}"))
-            continue
-        report.files.append(FileResult(str(path), "loaded", None, len(loaded)))
-        docs.extend(loaded)
-    return docs
+        jobs.append({"path": str(path), "root": str(root) if root is not None else None})
+        slots.append(i)
+    bar = _progress(len(jobs), progress, "loading")
+    outcomes = run_isolated(jobs, limits, target=LOAD_TARGET,
+                            on_done=lambda _i, _o: bar.update(1) if bar else None)
+    if bar:
+        bar.close()
+    docs_by_file: list[list[Document]] = [[] for _ in files]
+    for slot, job, outcome in zip(slots, jobs, outcomes, strict=True):
+        results[slot], docs_by_file[slot] = _file_result(job["path"], outcome)
+    report.files.extend(r for r in results if r is not None)
+    return [d for docs in docs_by_file for d in docs]
+
+
+def _file_result(path: str, outcome: Outcome) -> tuple[FileResult, list[Document]]:
+    if outcome.status == "ok":
+        docs = [Document.from_dict(d) for d in outcome.value["documents"]]
+        return FileResult(path, "loaded", None, len(docs), round(outcome.seconds, 3)), docs
+    status = "skipped" if outcome.status == "skipped" else "failed"
+    return FileResult(path, status, outcome.reason, 0, round(outcome.seconds, 3)), []
 
 
 def ingest(paths: Iterable[str | Path], index_dir: str | Path, *, model: str =
            "multilingual-e5-small", prune: bool = False, progress: bool = False,
-           index: Index | None = None) -> IngestReport:
-    """Load, chunk, embed and upsert; with `prune`, drop documents whose files are gone."""
+           index: Index | None = None, limits: IngestLimits | None = None,
+           pii: str = "flag") -> IngestReport:
+    """Load, chunk, embed and upsert; with `prune`, drop documents whose files are gone.
+
+    `pii`: off | flag (list findings per file in the report) | redact (replace them in the
+    text before chunking)."""
+    if pii not in pii_mod.MODES:
+        raise ValueError(f"unknown PII mode {pii!r}: use one of {', '.join(pii_mod.MODES)}")
     started = time.perf_counter()
     paths = list(paths)
-    report = IngestReport()
-    docs = load_paths(paths, report, progress)
+    report = IngestReport(pii_mode=pii)
+    preload = None if index is not None else _EmbedderPreload(Path(index_dir), model)
+    docs = load_paths(paths, report, progress, limits=limits)
     if not docs:
         reasons = "; ".join(f"{f.path}: {f.reason}" for f in report.files[:5])
         raise IngestError(f"no document could be loaded ({reasons})")
@@ -93,8 +140,10 @@ def ingest(paths: Iterable[str | Path], index_dir: str | Path, *, model: str =
     if dupes:
         raise IngestError(f"two files map to the same document id(s) {sorted(dupes)[:5]}: "
                           "ingest them from one root folder")
+    if pii != "off":
+        apply_pii(docs, report, redact=pii == "redact")
     if index is None:
-        index = Index.create(index_dir, model, exist_ok=True)
+        index = _open_or_create(Path(index_dir), model, preload)
     report.index = index.add(docs, progress=progress)
     if prune:
         present = {d.id for d in docs}
@@ -108,9 +157,93 @@ def ingest(paths: Iterable[str | Path], index_dir: str | Path, *, model: str =
     return report
 
 
-def _progress(items: list[Any], enabled: bool, desc: str) -> Iterable[Any]:
-    if not enabled:
-        return items
-    from tqdm import tqdm
+class _EmbedderPreload(threading.Thread):
+    """Loads the embedding model (seconds: torch and the weights) while the workers parse
+    files; the index itself is only created or opened once something loaded."""
 
-    return tqdm(items, desc=desc, unit="file", leave=False)
+    def __init__(self, index_dir: Path, model: str) -> None:
+        super().__init__(name="embedder-preload", daemon=True)
+        self.index_dir, self.model = index_dir, model
+        self.embedder: Any = None
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            from indexer.embedder import Embedder
+            from indexer.manifest import read_manifest
+
+            name = self.model
+            if (self.index_dir / "manifest.json").is_file():
+                name = read_manifest(self.index_dir)["model"]["name"]
+            embedder = Embedder(name)
+            embedder.dim  # noqa: B018 - loads the model now
+            self.embedder = embedder
+        except BaseException as exc:  # noqa: BLE001 - opening the index reports it again
+            self.error = exc
+
+
+def _open_or_create(index_dir: Path, model: str, preload: _EmbedderPreload | None) -> Index:
+    embedder = None
+    if preload is not None:
+        preload.join()
+        embedder = preload.embedder  # None after an error: open/create raise it properly
+    if (index_dir / "manifest.json").is_file():
+        return Index.open(index_dir, embedder=embedder)
+    return Index.create(index_dir, model, embedder=embedder, exist_ok=True)
+
+
+def apply_pii(docs: list[Document], report: IngestReport, redact: bool) -> None:
+    """Scan every block (and title and heading trail); record findings on the file's
+    result; with `redact`, replace them in place.
+
+    A redacted document gets a derived checksum, so switching between flag and redact
+    re-indexes it instead of finding it unchanged."""
+    by_source = {str(Path(f.path).resolve()): f for f in report.files}
+    for doc in docs:
+        found: dict[str, dict[str, Any]] = {}
+        for i, block in enumerate(doc.blocks):
+            findings = pii_mod.scan(block.text)
+            for f in findings:
+                entry = found.setdefault(f.kind, {"doc_id": doc.id, "kind": f.kind,
+                                                  "count": 0, "blocks": [], "pages": []})
+                entry["count"] += 1
+                if i not in entry["blocks"]:
+                    entry["blocks"].append(i)
+                if block.page is not None and block.page not in entry["pages"]:
+                    entry["pages"].append(block.page)
+            if redact and findings:
+                block.text = pii_mod.redact(block.text, findings)
+            if redact:
+                block.section = [_redacted(s) for s in block.section]
+        if redact:
+            if doc.title:
+                doc.title = _redacted(doc.title)
+            doc.checksum = hashlib.sha256(
+                f"{doc.checksum}:{PII_REDACTION_VERSION}".encode()).hexdigest()
+            doc.metadata["pii_redacted"] = {k: v["count"] for k, v in found.items()}
+        result = by_source.get(doc.source)
+        if result is not None:
+            result.pii.extend(found.values())
+
+
+def _redacted(text: str) -> str:
+    findings = pii_mod.scan(text)
+    return pii_mod.redact(text, findings) if findings else text
+
+
+class _Bar:
+    def __init__(self, total: int, desc: str) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, desc=desc, unit="file", leave=False)
+
+    def update(self, n: int) -> None:
+        self._bar.update(n)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def _progress(total: int, enabled: bool, desc: str) -> _Bar | None:
+    return _Bar(total, desc) if enabled and total else None

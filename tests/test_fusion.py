@@ -60,3 +60,24 @@ def test_convex_fusion_weights_and_missing_docs() -> None:
     assert fused[2] == pytest.approx(0.5 * 0.5 + 0.5 * 0.0)  # absent from dense: its floor
     only_dense = convex_fusion(res, {"bm25": 0.0, "dense": 1.0})
     assert only_dense[0][0] == 3
+
+
+class _Langs:
+    def __init__(self, langs: dict[int, str]) -> None:
+        self.langs = langs
+
+    def languages_of(self, rowids):  # noqa: ANN001, ANN201
+        return [self.langs.get(int(r)) for r in rowids]
+
+
+def test_adaptive_share_follows_the_query_script() -> None:
+    from indexer.fusion import adaptive_weights, default_weights
+
+    store = _Langs({1: "en", 2: "en", 3: "hi", 4: "mr"})
+    assert adaptive_weights("हाथ कैसे धोएं", [1, 2, 3, 4], store)["bm25"] == 0.5
+    assert adaptive_weights("how to wash hands", [1, 2, 3, 4], store)["bm25"] == 0.5
+    assert adaptive_weights("கை கழுவுதல்", [1, 2, 3, 4], store)["bm25"] == 0.0
+    assert adaptive_weights("12345", [1, 2], store) == {"bm25": 1.0, "dense": 1.0}
+    # The default: z-score weights, BM25 switched off only for a cross-script query.
+    assert default_weights("हाथ कैसे धोएं", [1, 2, 3], store) == {"bm25": 0.2, "dense": 0.8}
+    assert default_weights("हाथ कैसे धोएं", [1, 2], store) == {"bm25": 0.0, "dense": 0.8}
