@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 Status = Literal["pass", "fail", "not measured", "skipped"]
-_KEYS = {"dataset", "system", "metric", "min", "max", "lang", "optional", "note"}
+_KEYS = {"dataset", "system", "metric", "min", "max", "lang", "optional", "note",
+         "at_least_best_of", "tolerance"}
 _EPS = 1e-12  # float noise must not flip a gate set at exactly the measured value
 
 
@@ -48,6 +49,10 @@ class Gate:
     lang: str | None = None
     optional: bool = False
     note: str | None = None
+    # Relative gate: the value must reach the best of these systems minus `tolerance`
+    # (e.g. "fusion never loses to the better single retriever").
+    at_least_best_of: tuple[str, ...] = ()
+    tolerance: float = 0.0
 
     def label(self) -> str:
         lang = f" [{self.lang}]" if self.lang else ""
@@ -93,9 +98,15 @@ def parse_gates(data: Mapping[str, Any], source: str = "<gates>") -> list[Gate]:
         for key in ("dataset", "system", "metric"):
             if not isinstance(g.get(key), str) or not g[key]:
                 raise GateFileError(f"{where}: {key!r} must be a non-empty string")
-        if "min" not in g and "max" not in g:
+        if "min" not in g and "max" not in g and "at_least_best_of" not in g:
             raise GateFileError(f"{where} ({g['dataset']}/{g['system']} {g['metric']}): "
-                                "needs 'min' and/or 'max'")
+                                "needs 'min', 'max' or 'at_least_best_of'")
+        best_of = g.get("at_least_best_of", [])
+        if not isinstance(best_of, list) or not all(isinstance(x, str) for x in best_of):
+            raise GateFileError(f"{where}: 'at_least_best_of' must be a list of system names")
+        tol = g.get("tolerance", 0.0)
+        if isinstance(tol, bool) or not isinstance(tol, int | float) or tol < 0:
+            raise GateFileError(f"{where}: 'tolerance' must be a number >= 0")
         for key in ("min", "max"):
             if key in g and (isinstance(g[key], bool) or not isinstance(g[key], int | float)):
                 raise GateFileError(f"{where}: {key!r} must be a number")
@@ -108,6 +119,7 @@ def parse_gates(data: Mapping[str, Any], source: str = "<gates>") -> list[Gate]:
             min=float(g["min"]) if "min" in g else None,
             max=float(g["max"]) if "max" in g else None,
             lang=g.get("lang"), optional=g.get("optional", False), note=g.get("note"),
+            at_least_best_of=tuple(best_of), tolerance=float(tol),
         ))
     return gates
 
@@ -174,6 +186,25 @@ def evaluate_gate(report: Mapping[str, Any], gate: Gate) -> GateResult:
     if why is not None:
         return GateResult(gate, "not measured", None, f"NOT MEASURED {label}: {why}")
     v = float(value)
+    if gate.at_least_best_of:
+        others = {}
+        for name in gate.at_least_best_of:
+            if name not in systems:
+                return GateResult(gate, "not measured", None, f"NOT MEASURED {label}: "
+                                  f"comparison system {name!r} not in report")
+            other, why = _lookup(systems[name], gate)
+            if why is not None or not isinstance(other, int | float):
+                return GateResult(gate, "not measured", None,
+                                  f"NOT MEASURED {label}: {name}: {why}")
+            others[name] = float(other)
+        best = max(others, key=lambda n: others[n])
+        floor = others[best] - gate.tolerance
+        if v < floor - _EPS:
+            return GateResult(gate, "fail", v, f"FAIL {label}: {v:.4f} < best of "
+                              f"{best} {others[best]:.4f} - {gate.tolerance}")
+        if gate.min is None and gate.max is None:
+            return GateResult(gate, "pass", v, f"PASS {label}: {v:.4f} (>= {best} "
+                              f"{others[best]:.4f} - {gate.tolerance})")
     if gate.min is not None and v < gate.min - _EPS:
         return GateResult(gate, "fail", v, f"FAIL {label}: {v:.4f} < min {gate.min:.4f}")
     if gate.max is not None and v > gate.max + _EPS:

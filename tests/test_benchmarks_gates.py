@@ -85,7 +85,7 @@ def test_check_gates_from_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("[[gate]]\ndataset = 'g'\nsystem = 's'\nmetric = 'm'\n", "needs 'min' and/or 'max'"),
+    ("[[gate]]\ndataset = 'g'\nsystem = 's'\nmetric = 'm'\n", "needs 'min', 'max' or 'at_least_best_of'"),
     ("[[gate]]\ndataset = 'g'\nsystem = 's'\nmetric = 'm'\nmin = 1\nminimum = 2\n",
      "unknown keys ['minimum']"),
     ("[[gate]]\ndataset = 'g'\nsystem = 's'\nmin = 1\n", "'metric' must be a non-empty"),
@@ -110,3 +110,21 @@ def test_shipped_gates_file_parses() -> None:
     assert "TO BE SET FROM MEASUREMENTS" in GATES_TOML.read_text(encoding="utf-8")
     shared = {"mediqa-dev", "xquad-hi", "xquad-en", "flores-xling"}
     assert all(g.optional for g in gates if g.dataset in shared)
+
+
+def test_relative_gate_against_the_best_single_system() -> None:
+    from benchmarks.gates import evaluate_gate, parse_gates
+
+    report = {"datasets": {"d": {"status": "ok", "systems": {
+        "bm25": {"metrics": {"ndcg@10": 0.50}},
+        "dense": {"metrics": {"ndcg@10": 0.70}},
+        "hybrid": {"metrics": {"ndcg@10": 0.697}}}}}}
+    gate = parse_gates({"gate": [{"dataset": "d", "system": "hybrid", "metric": "ndcg@10",
+                                  "at_least_best_of": ["bm25", "dense"],
+                                  "tolerance": 0.005}]})[0]
+    assert evaluate_gate(report, gate).status == "pass"
+    report["datasets"]["d"]["systems"]["hybrid"]["metrics"]["ndcg@10"] = 0.69
+    result = evaluate_gate(report, gate)
+    assert result.status == "fail" and "dense" in result.message
+    del report["datasets"]["d"]["systems"]["dense"]
+    assert evaluate_gate(report, gate).status == "not measured"
