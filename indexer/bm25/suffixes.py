@@ -15,7 +15,9 @@ _VIRAMAS = frozenset("\u09cd\u094d\u0c4d\u0ccd")
 
 
 def _ordered(words: str) -> tuple[str, ...]:
-    return tuple(sorted(set(words.split()), key=len, reverse=True))
+    # Longest first; ties by the string itself, so the order (and the index fingerprint)
+    # does not depend on hash randomization.
+    return tuple(sorted(set(words.split()), key=lambda w: (-len(w), w)))
 
 
 SUFFIXES: dict[str, tuple[str, ...]] = {
