@@ -35,15 +35,28 @@ class Embedder:
 
         self.model_name = model
         self.path = models.resolve(model, models_dir=models_dir)
-        self.device = choose_device(device)
-        self.batch_size = batch_size or default_batch_size(self.device)
+        self._device_request = device
+        self._device: str | None = None
+        self._batch_size = batch_size
         self.checksum = models.model_checksum(self.path)
+        self._record = models.read_record(self.path)
         # True: the shared on-disk cache (INDEXER_CACHE_DIR); False/None: no cache.
         self.cache = EmbeddingCache() if cache is True else (cache or None)
         self.progress = progress
         self._model: Any = None
         self.computed = 0  # texts actually encoded (not served from the cache)
         self._recent: dict[str, np.ndarray] = {}  # small LRU of query vectors
+
+    @property
+    def device(self) -> str:
+        """Chosen on first use: asking torch about CUDA costs its import (seconds)."""
+        if self._device is None:
+            self._device = choose_device(self._device_request)
+        return self._device
+
+    @property
+    def batch_size(self) -> int:
+        return self._batch_size or default_batch_size(self.device)
 
     @property
     def model(self) -> Any:
@@ -58,12 +71,18 @@ class Embedder:
 
     @property
     def dim(self) -> int:
+        """From the install record when there is one: opening an index, or re-ingesting
+        unchanged files, must not pay for loading the model."""
+        if self._record and isinstance(self._record.get("dim"), int):
+            return int(self._record["dim"])
         get_dim = getattr(self.model, "get_embedding_dimension", None) or \
             self.model.get_sentence_embedding_dimension
         return int(get_dim())
 
     @property
     def prompts(self) -> dict[str, str]:
+        if self._record and isinstance(self._record.get("prompts"), dict):
+            return dict(self._record["prompts"])
         return dict(getattr(self.model, "prompts", {}) or {})
 
     def describe(self) -> dict[str, Any]:
