@@ -85,7 +85,7 @@ def run(sizes: tuple[int, ...] = (10_000, 100_000), queries: int = 200,
             stages: dict[str, list[float]] = {}
             totals = []
             for q in qs:
-                embedder._recent.clear()  # every query pays its encoding
+                embedder.forget_queries()  # every query pays its encoding
                 t: dict[str, float] = {}
                 start = time.perf_counter()
                 index.search(q, k=10, mode="hybrid", timings=t)

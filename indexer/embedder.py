@@ -106,6 +106,10 @@ class Embedder:
             self._recent[text] = hit
         return hit
 
+    def forget_queries(self) -> None:
+        """Drop remembered query vectors (benchmarks time each query's real encoding)."""
+        self._recent.clear()
+
     def _embed(self, texts: Sequence[str], kind: str, use_cache: bool = True) -> np.ndarray:
         prompt = self.prompts.get(kind, "")
         keys = [_key(prompt + t) for t in texts]
