@@ -106,8 +106,10 @@ def test_malformed_gate_files(tmp_path: Path, text: str, message: str) -> None:
 
 def test_shipped_gates_file_parses() -> None:
     gates = load_gates(GATES_TOML)
-    assert gates and all(g.min is not None or g.max is not None for g in gates)
-    assert "TO BE SET FROM MEASUREMENTS" in GATES_TOML.read_text(encoding="utf-8")
+    assert gates and all(g.min is not None or g.max is not None or g.at_least_best_of
+                         for g in gates)
+    # Real thresholds: none is a placeholder that cannot fail.
+    assert all(g.min is None or g.min > 0.3 for g in gates if "ndcg" in g.metric)
     shared = {"mediqa-dev", "xquad-hi", "xquad-en", "flores-xling"}
     assert all(g.optional for g in gates if g.dataset in shared)
 
