@@ -66,6 +66,7 @@ def check_index(path: str | Path) -> CheckReport:
         "dim": manifest["dim"], "manifest_documents": counts["documents"],
         "manifest_chunks": counts["chunks"]})
     _check_generations(report, root, gen.name)
+    _guarded(report, "model", _check_model, report, manifest["model"])
     _guarded(report, MANIFEST, _check_files, report, gen, manifest.get("files"))
     store = _guarded(report, STORE_FILE, _check_store, report, gen / STORE_FILE)
     dense = _guarded(report, DENSE_FILE, _check_dense, report, gen / DENSE_FILE,
@@ -128,6 +129,23 @@ def _check_generations(report: CheckReport, root: Path, current: str | None) -> 
     report.facts["previous_generations"] = older
     for name in older[:-1]:  # the newest older one is kept on purpose, for open readers
         report.warnings.append(f"{name}: stray old generation (the next write removes it)")
+
+
+def _check_model(report: CheckReport, model: dict[str, Any]) -> None:
+    """The model the index was built with must be the installed one, or readers refuse to
+    open the index; checked from the install record (no weights are loaded)."""
+    from indexer import models
+
+    try:
+        installed = models.model_checksum(models.resolve(model["name"]))
+    except Exception:  # noqa: BLE001 - not installed here, or not a registered name
+        report.warnings.append(f"model {model['name']!r} is not installed here: its checksum "
+                               "cannot be confirmed")
+        return
+    if installed != model["checksum"]:
+        report.problems.append(
+            f"index was built with model {model['name']!r} checksum {model['checksum'][:12]}, "
+            f"the installed one has {installed[:12]}: readers will refuse this index")
 
 
 def _check_files(report: CheckReport, gen: Path, files: dict[str, str] | None) -> None:

@@ -60,22 +60,38 @@ def main() -> None:
 @click.option("--model", default="multilingual-e5-small", show_default=True,
               help="Embedding model name or directory (for a new index).")
 @click.option("--prune", is_flag=True, help="Remove documents whose files disappeared.")
+@click.option("--pii", type=click.Choice(["off", "flag", "redact"]), default="flag",
+              show_default=True, help="Phone/e-mail/Aadhaar/PAN/name/DOB findings.")
+@click.option("--max-file-mb", type=float, default=None, help="Per-file size limit.")
+@click.option("--max-pages", type=int, default=None, help="Per-file page limit.")
+@click.option("--timeout", type=float, default=None, help="Per-file time limit (s).")
+@click.option("--memory-mb", type=int, default=None, help="Per-file memory limit.")
+@click.option("--workers", type=int, default=None, help="Loader worker processes.")
 @click.option("--progress/--no-progress", default=None, help="Show progress bars.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @handle_errors
-def ingest(paths: tuple[Path, ...], index_dir: Path, model: str, prune: bool,
-           progress: bool | None, as_json: bool) -> None:
+def ingest(paths: tuple[Path, ...], index_dir: Path, model: str, prune: bool, pii: str,
+           max_file_mb: float | None, max_pages: int | None, timeout: float | None,
+           memory_mb: int | None, workers: int | None, progress: bool | None,
+           as_json: bool) -> None:
     """Load, chunk, embed and index PATHS (files or folders) into --index."""
+    from indexer.limits import IngestLimits
     from indexer.pipeline import ingest as run_ingest
 
     progress = _progress_default() if progress is None else progress
-    report = run_ingest(paths, index_dir, model=model, prune=prune, progress=progress)
+    limits = IngestLimits.from_dict({"max_file_mb": max_file_mb, "max_pages": max_pages,
+                                     "timeout_s": timeout, "memory_mb": memory_mb,
+                                     "workers": workers})
+    report = run_ingest(paths, index_dir, model=model, prune=prune, progress=progress,
+                        limits=limits, pii=pii)
     if as_json:
         _print_json(report.to_dict())
         return
     for f in report.files:
         if f.status != "loaded":
             click.echo(f"{f.status}: {f.path}: {f.reason}", err=True)
+    for line in report.pii_lines():
+        click.echo(line, err=True)
     r = report.index
     click.echo(
         f"{report.count('loaded')} loaded, {report.count('skipped')} skipped, "
@@ -147,6 +163,23 @@ def info(index_dir: Path, as_json: bool) -> None:
     click.echo("  languages: " + ", ".join(f"{k} {v}" for k, v in data["languages"].items()))
     click.echo(f"  model: {data['model']['name']} ({data['model']['dim']} dims, checksum "
                f"{str(data['model']['checksum'])[:12]})")
+
+
+@main.command()
+@click.argument("index_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def check(index_dir: Path, as_json: bool) -> None:
+    """Verify an index: checksums, SQLite integrity, counts and ids agree, no links out."""
+    from indexer.check import check_index, format_report
+
+    report = check_index(index_dir)
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        click.echo(format_report(report))
+    if not report.ok:
+        sys.exit(1)
 
 
 @main.command()
@@ -312,6 +345,15 @@ def models_list(models_dir: Path | None, as_json: bool) -> None:
         state = "installed" if r.get("installed") else "not installed"
         langs = ",".join(r.get("languages") or [])
         click.echo(f"{r['name']:<24} {state:<14} dim={r.get('dim')}  langs={langs}")
+
+
+def _mount_rerankers() -> None:
+    from indexer.rerank_cli import rerankers_cli
+
+    main.add_command(rerankers_cli, "rerankers")
+
+
+_mount_rerankers()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -138,14 +138,14 @@ class Index:
         if embedder is None:
             embedder = Embedder(model["name"], device=device, models_dir=models_dir)
         _check_model(root, manifest, embedder)
-        return cls(root, _load_snapshot(root, manifest), embedder)
+        return cls(root, _load_current(root, manifest), embedder)
 
     def refresh(self) -> bool:
         """Switch to the newest committed generation, if another writer made one."""
         manifest = read_manifest(self.root)
         if manifest["generation_dir"] == self._snap.manifest["generation_dir"]:
             return False
-        self._snap = _load_snapshot(self.root, manifest)
+        self._snap = _load_current(self.root, manifest)
         return True
 
     # -- reading -----------------------------------------------------------------------
@@ -393,7 +393,7 @@ class _Transaction:
         manifest.pop("format_version", None)
         write_manifest(self.root, manifest)
         _remove_stale_generations(self.root, keep={self.gen.name, self.base.gen.name})
-        return _load_snapshot(self.root, read_manifest(self.root))
+        return _load_current(self.root, read_manifest(self.root))
 
     def abort(self) -> None:
         with contextlib.suppress(Exception):  # already closed
@@ -442,6 +442,20 @@ def _check_model(root: Path, manifest: Mapping[str, Any], embedder: Embedder) ->
     if int(manifest["dim"]) != embedder.dim:
         raise IndexError_(f"{root}: index dimension {manifest['dim']} != model dimension "
                           f"{embedder.dim}")
+
+
+def _load_current(root: Path, manifest: dict[str, Any], attempts: int = 5) -> Snapshot:
+    """Load the generation the manifest names; if a writer replaced it meanwhile (its files
+    vanish under us), re-read the manifest and load the newer one instead."""
+    for _ in range(attempts - 1):
+        try:
+            return _load_snapshot(root, manifest)
+        except IndexError_:
+            newer = read_manifest(root)
+            if newer.get("generation_dir") == manifest.get("generation_dir"):
+                raise
+            manifest = newer
+    return _load_snapshot(root, manifest)
 
 
 def _load_snapshot(root: Path, manifest: dict[str, Any]) -> Snapshot:

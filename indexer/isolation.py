@@ -32,6 +32,9 @@ from indexer.limits import MB, IngestLimits
 
 LOAD_TARGET = "indexer.isolation:load_job"
 STARTUP_TIMEOUT_S = 120.0
+# A worker is replaced after this many jobs, so a slow leak in a parser cannot build up
+# into an "out of memory" blamed on an innocent file.
+JOBS_PER_WORKER = 500
 _REPO = str(Path(__file__).resolve().parents[1])
 
 
@@ -149,6 +152,7 @@ class _Worker:
     job: int | None = None  # index of the job it is running
     deadline: float = 0.0
     started: float = 0.0
+    jobs_done: int = 0
 
 
 class WorkerPool:
@@ -188,7 +192,7 @@ class WorkerPool:
         try:
             while todo or busy:
                 while todo and len(busy) < self.size:
-                    w = self._idle.pop() if self._idle else self._spawn()
+                    w = self._take()
                     w.job = todo.pop()
                     if w.ready:
                         self._send_job(w, jobs[w.job])
@@ -221,6 +225,15 @@ class WorkerPool:
         return self.map([job])[0]
 
     # -- internals ---------------------------------------------------------------------------
+    def _take(self) -> _Worker:
+        """An idle worker that is still alive and not worn out, else a new one."""
+        while self._idle:
+            w = self._idle.pop()
+            if w.proc.poll() is None and w.jobs_done < JOBS_PER_WORKER:
+                return w
+            self._stop(w, graceful=True)
+        return self._spawn()
+
     def _spawn(self) -> _Worker:
         env = {**os.environ, **(self.env or {})}
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_REPO, env.get("PYTHONPATH")) if p)
@@ -261,7 +274,13 @@ class WorkerPool:
         while b"\n" in w.buffer:
             line, _, rest = bytes(w.buffer).partition(b"\n")
             w.buffer = bytearray(rest)
-            message = json.loads(line)
+            try:
+                message = json.loads(line)
+            except ValueError:  # the worker is stopped by _finish, as for any crash
+                return Outcome("crashed", reason="crashed (the worker sent an unreadable "
+                               "reply)", detail=line[:2000].decode("utf-8", "replace"))
+            if not isinstance(message, dict):
+                message = {"status": "bug", "reason": "the worker sent an unexpected reply"}
             if "ready" in message:
                 w.ready = True
                 assert w.job is not None
@@ -309,6 +328,7 @@ class WorkerPool:
             outcome.seconds = time.monotonic() - w.started
         results[w.job] = outcome
         job, w.job = w.job, None
+        w.jobs_done += 1
         busy.remove(w)
         sel.unregister(w.proc.stdout)  # type: ignore[arg-type]
         if dead or outcome.status in ("crashed", "oom") or w.proc.poll() is not None:

@@ -53,8 +53,9 @@ class IngestLimits:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IngestLimits:
+        """Known keys only; None means "the default" (handy for unset CLI options)."""
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**{k: v for k, v in data.items() if k in known and v is not None})
 
 
 def check_size(path: Path, limits: IngestLimits) -> None:

@@ -10,7 +10,6 @@ report (kinds and counts, never the values) or redacted before chunking (`indexe
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -60,6 +59,17 @@ class IngestReport:
             for entry in f.pii:
                 out[entry["kind"]] = out.get(entry["kind"], 0) + entry["count"]
         return out
+
+    def pii_lines(self) -> list[str]:
+        """One line per file and kind, for people: where, never what."""
+        lines = []
+        for f in self.files:
+            for e in f.pii:
+                pages = f", pages {', '.join(map(str, e['pages']))}" if e["pages"] else ""
+                blocks = ", ".join(map(str, e["blocks"][:10]))
+                lines.append(f"{f.path}: {e['count']} {e['kind']} in {e['doc_id']} "
+                             f"(blocks {blocks}{pages})")
+        return lines
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -130,7 +140,6 @@ def ingest(paths: Iterable[str | Path], index_dir: str | Path, *, model: str =
     started = time.perf_counter()
     paths = list(paths)
     report = IngestReport(pii_mode=pii)
-    preload = None if index is not None else _EmbedderPreload(Path(index_dir), model)
     docs = load_paths(paths, report, progress, limits=limits)
     if not docs:
         reasons = "; ".join(f"{f.path}: {f.reason}" for f in report.files[:5])
@@ -143,7 +152,7 @@ def ingest(paths: Iterable[str | Path], index_dir: str | Path, *, model: str =
     if pii != "off":
         apply_pii(docs, report, redact=pii == "redact")
     if index is None:
-        index = _open_or_create(Path(index_dir), model, preload)
+        index = Index.create(index_dir, model, exist_ok=True)
     report.index = index.add(docs, progress=progress)
     if prune:
         present = {d.id for d in docs}
@@ -155,42 +164,6 @@ def ingest(paths: Iterable[str | Path], index_dir: str | Path, *, model: str =
             report.index.chunks_removed += deleted.chunks_removed
     report.seconds = time.perf_counter() - started
     return report
-
-
-class _EmbedderPreload(threading.Thread):
-    """Loads the embedding model (seconds: torch and the weights) while the workers parse
-    files; the index itself is only created or opened once something loaded."""
-
-    def __init__(self, index_dir: Path, model: str) -> None:
-        super().__init__(name="embedder-preload", daemon=True)
-        self.index_dir, self.model = index_dir, model
-        self.embedder: Any = None
-        self.error: BaseException | None = None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            from indexer.embedder import Embedder
-            from indexer.manifest import read_manifest
-
-            name = self.model
-            if (self.index_dir / "manifest.json").is_file():
-                name = read_manifest(self.index_dir)["model"]["name"]
-            embedder = Embedder(name)
-            embedder.dim  # noqa: B018 - loads the model now
-            self.embedder = embedder
-        except BaseException as exc:  # noqa: BLE001 - opening the index reports it again
-            self.error = exc
-
-
-def _open_or_create(index_dir: Path, model: str, preload: _EmbedderPreload | None) -> Index:
-    embedder = None
-    if preload is not None:
-        preload.join()
-        embedder = preload.embedder  # None after an error: open/create raise it properly
-    if (index_dir / "manifest.json").is_file():
-        return Index.open(index_dir, embedder=embedder)
-    return Index.create(index_dir, model, embedder=embedder, exist_ok=True)
 
 
 def apply_pii(docs: list[Document], report: IngestReport, redact: bool) -> None:

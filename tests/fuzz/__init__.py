@@ -1,0 +1,1 @@
+"""Fuzzing the loaders and index opening, through the same worker isolation as ingest."""
