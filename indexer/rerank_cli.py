@@ -64,8 +64,14 @@ def list_cmd(as_json: bool) -> None:
 @click.option("--epochs", default=1.0, show_default=True)
 @click.option("--max-minutes", default=15.0, show_default=True,
               help="Budget for the training loop (the best checkpoint so far is kept).")
-@click.option("--max-train-queries", default=320, show_default=True,
-              help="Training queries per dataset (a stable hash subset).")
+@click.option("--max-train-queries", "caps", multiple=True, default=("320",),
+              show_default=True,
+              help="Training queries per dataset (a stable hash subset): N for every "
+                   "dataset, or NAME=N for one (repeatable).")
+@click.option("--learning-rate", default=5e-5, show_default=True,
+              help="Encoder learning rate (the fresh head gets 20x).")
+@click.option("--eval-every", default=60, show_default=True,
+              help="Steps between dev evaluations (early stopping).")
 @click.option("--negatives", default=4, show_default=True,
               help="Mined hard negatives per query.")
 @click.option("--train-layers", default=6, show_default=True,
@@ -81,7 +87,8 @@ def list_cmd(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the training report as JSON.")
 @_errors_as_lines
 def train_cmd(train_dirs: tuple[Path, ...], out_dir: Path, base_model: str, max_length: int,
-              epochs: float, max_minutes: float, max_train_queries: int, negatives: int,
+              epochs: float, max_minutes: float, caps: tuple[str, ...],
+              learning_rate: float, eval_every: int, negatives: int,
               train_layers: int, seed: int, threads: int | None, test_sets: tuple[Path, ...],
               cache_dir: Path | None, overwrite: bool, as_json: bool) -> None:
     """Fine-tune a multilingual cross-encoder on BEIR-layout training data.
@@ -94,8 +101,18 @@ def train_cmd(train_dirs: tuple[Path, ...], out_dir: Path, base_model: str, max_
 
     started = time.perf_counter()
     config = TrainConfig(max_length=max_length, epochs=epochs, max_seconds=max_minutes * 60,
-                         train_layers=train_layers, seed=seed, threads=threads)
-    options = DataOptions(max_train_queries=max_train_queries, negatives=negatives)
+                         train_layers=train_layers, seed=seed, threads=threads,
+                         learning_rate=learning_rate, head_learning_rate=20 * learning_rate,
+                         eval_every=eval_every)
+    options = DataOptions(negatives=negatives)
+    for cap in caps:
+        name, eq, value = cap.rpartition("=")
+        if not value.isdigit():
+            raise click.BadParameter(f"{cap!r}: use N or NAME=N", param_hint="--max-train-queries")
+        if eq:
+            options.per_dataset[name] = int(value)
+        else:
+            options.max_train_queries = int(value)
     sets = [*default_test_sets(), *test_sets]
 
     def log(message: str) -> None:

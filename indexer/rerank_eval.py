@@ -35,7 +35,13 @@ from indexer.rerank_train import (
     stable_subset,
     trained_queries,
 )
-from indexer.reranking import TRAINED_NAME, get_reranker, rerank_hits, trained_model_dir
+from indexer.reranking import (
+    TRAINED_NAME,
+    get_reranker,
+    parse_spec,
+    rerank_hits,
+    trained_model_dir,
+)
 
 SHARED = ROOT.parent / "shared" / "datasets"
 DEFAULT_DATASETS = ("mediqa-dev", "flores-xling", "xquad-hi")
@@ -65,7 +71,7 @@ def heldout_queries(ds: benchmarks.Dataset, max_queries: int | None) -> list[str
 
 def refuse_trained_on(name: str, dataset: str, qids: Sequence[str]) -> None:
     """A number on queries the model was trained on would be meaningless."""
-    if name != TRAINED_NAME:
+    if parse_spec(name)[0] != TRAINED_NAME:
         return
     seen = trained_queries(trained_model_dir()).get(dataset, set()) & set(qids)
     if seen:

@@ -180,14 +180,22 @@ def first_hits_by_doc(hits: Sequence[Hit]) -> dict[str, Hit]:
     return out
 
 
+def _search_all(index: Any, ds: benchmarks.Dataset, qids: Sequence[str], depth: int
+                ) -> Iterable[tuple[str, str, list[Hit]]]:
+    """Hybrid top `depth` per query, the query vectors encoded in one batch."""
+    texts = [str(ds.queries[q]["text"]) for q in qids]
+    vectors = index.embedder.embed_queries(texts) if texts else []
+    for qid, text, vector in zip(qids, texts, vectors, strict=True):
+        yield qid, text, index.search(text, k=depth, depth=depth, query_vector=vector)
+
+
 def training_groups(index: Any, ds: benchmarks.Dataset, qids: Sequence[str], *,
                     depth: int = 30, negatives: int = 4) -> list[TrainPair]:
     """Per query: every judged document with its grade (grade 0 included: an answer judged
     wrong is the best negative there is), plus the top unjudged hybrid hits as negatives."""
     pairs: list[TrainPair] = []
-    for qid in qids:
-        query = str(ds.queries[qid]["text"])
-        best = first_hits_by_doc(index.search(query, k=depth, depth=depth))
+    for qid, query, hits in _search_all(index, ds, qids, depth):
+        best = first_hits_by_doc(hits)
         judged = ds.qrels[qid]
         for doc, grade in judged.items():
             if doc in best:
@@ -209,9 +217,8 @@ def dev_groups(index: Any, ds: benchmarks.Dataset, qids: Sequence[str], *,
     """Per query: the hybrid top `depth` documents as the reranker would get them, labelled
     by the qrels (unjudged = 0), with their first-stage score for the blend."""
     pairs: list[TrainPair] = []
-    for qid in qids:
-        query = str(ds.queries[qid]["text"])
-        best = first_hits_by_doc(index.search(query, k=depth * 3, depth=max(depth * 3, 30)))
+    for qid, query, hits in _search_all(index, ds, qids, max(depth * 3, 30)):
+        best = first_hits_by_doc(hits)
         for doc, hit in list(best.items())[:depth]:
             pairs.append(TrainPair(query, passage_text(hit), float(ds.qrels[qid].get(doc, 0)),
                                    f"{ds.name}:{qid}", first_stage_score=hit.score,
@@ -224,6 +231,7 @@ class DataOptions:
     """How much of each dataset a run uses (the CPU budget decides, not the data)."""
 
     max_train_queries: int | None = 320
+    per_dataset: dict[str, int] = field(default_factory=dict)  # name → its own cap
     max_dev_queries: int | None = 24
     negatives: int = 4
     mine_depth: int = 30
@@ -259,7 +267,8 @@ def prepare(train_dirs: Sequence[str | Path], *, embedder: Any,
             raise ValueError(f"{path}: a folder corpus ({ds.corpus_dir}); training needs a "
                              "BEIR corpus.jsonl")
         split = split_queries(ds, options.dev_fraction)
-        train_ids = stable_subset(split.train, options.max_train_queries)
+        train_ids = stable_subset(split.train, options.per_dataset.get(
+            ds.name, options.max_train_queries))
         dev_ids = stable_subset(split.dev, options.max_dev_queries)
         check_queries(ds.name, {q: str(ds.queries[q]["text"]) for q in train_ids + dev_ids},
                       forbidden)
@@ -306,6 +315,10 @@ def train(train_dirs: Sequence[str | Path], out_dir: str | Path, *,
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise FileExistsError(f"{out} is not empty; choose another --out or pass --overwrite")
     config = config or TrainConfig()
+    if config.threads:
+        import torch
+
+        torch.set_num_threads(config.threads)
     base_path = models.resolve(base_model)
     embedder = Embedder(base_model)
     data = prepare(train_dirs, embedder=embedder, options=options, test_sets=test_sets,
