@@ -23,6 +23,7 @@ import numpy as np
 
 from indexer.dense_build import inner_of, kind_of
 from indexer.dense_config import DenseConfig
+from indexer.npy import load_npy
 
 
 def tombstones_path(path: Path) -> Path:
@@ -91,7 +92,7 @@ def _read_tombstones(path: Path, kind: str, ids: np.ndarray) -> np.ndarray:
         raise ValueError(f"{tomb}: missing; without it deleted ids of this {kind} index "
                          "would come back")
     try:
-        arr = np.load(tomb, allow_pickle=False)
+        arr = load_npy(tomb)
     except (ValueError, OSError, EOFError) as exc:
         raise ValueError(f"{tomb}: not a valid .npy tombstone file ({exc})") from exc
     if not isinstance(arr, np.ndarray) or arr.ndim != 1 or arr.dtype != np.int64:

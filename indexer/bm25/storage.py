@@ -23,6 +23,7 @@ from indexer.bm25.config import BM25Params, TokenizerConfig
 from indexer.bm25.segment import ARRAYS, Segment
 from indexer.bm25.stopwords import fingerprint
 from indexer.bm25.suffixes import SUFFIXES
+from indexer.npy import load_npy
 
 FORMAT = "indexer.bm25"
 FORMAT_VERSION = 1
@@ -94,7 +95,7 @@ def _read_json(file: Path) -> object:
 
 def _load_array(file: Path, name: str, length: int) -> np.ndarray:
     try:
-        arr = np.load(file, allow_pickle=False)
+        arr = load_npy(file)
     except FileNotFoundError:
         raise ValueError(f"{file}: missing") from None
     except ValueError as exc:  # object arrays need pickle; truncated or foreign files
