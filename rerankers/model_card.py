@@ -13,11 +13,11 @@ CARD_FILE = "README.md"
 RECORD_FILE = "training.json"
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, digits: int = 4) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
-        return f"{value:.4f}"
+        return f"{value:.{digits}f}"
     return str(value)
 
 
@@ -55,7 +55,7 @@ def render_model_card(config: Mapping[str, Any], report: Mapping[str, Any],
         f"- Input: `{config.get('query_prefix', '')}<query>` paired with "
         f"`{config.get('passage_prefix', '')}<passage>`, truncated to "
         f"{config.get('max_length')} tokens",
-        f"- Blend with the first-stage score chosen on dev: {_fmt(report.get('blend'))} "
+        f"- Blend with the first-stage score chosen on dev: {_fmt(report.get('blend'), 2)} "
         "(0 = cross-encoder alone)",
         f"- Trained: {date}",
         "",
@@ -73,13 +73,14 @@ def render_model_card(config: Mapping[str, Any], report: Mapping[str, Any],
         "",
         f"- Steps: {report.get('steps')} ({report.get('pairs_seen')} pairs seen), stopped by "
         f"{report.get('stopped')}; best step {report.get('best_step')}; "
-        f"{_fmt(report.get('seconds'))} s wall time",
+        f"{_fmt(report.get('seconds'), 0)} s in the training loop",
         f"- Loss: listwise softmax over each query's {config.get('group_size')} candidates, "
         "target proportional to the graded label",
         f"- Trainable: top {config.get('train_layers')} encoder layers and the head; "
         f"lr {config.get('learning_rate')} (head {config.get('head_learning_rate')}), "
         f"warm-up {config.get('warmup_fraction')}, weight decay {config.get('weight_decay')}, "
-        f"seed {config.get('seed')}, bf16 autocast {config.get('bf16')}",
+        f"seed {config.get('seed')}, bf16 autocast "
+        f"{'auto (on with AMX or CUDA)' if config.get('bf16') is None else config.get('bf16')}",
         f"- Early stopping on dev nDCG@{config.get('dev_k')} every "
         f"{config.get('eval_every')} steps, patience {config.get('patience')}",
         "",
@@ -92,7 +93,7 @@ def render_model_card(config: Mapping[str, Any], report: Mapping[str, Any],
         "|---|---|",
         f"| first stage (hybrid) | {_fmt(report.get('dev_first_stage_ndcg'))} |",
         f"| cross-encoder | {_fmt(report.get('dev_ndcg'))} |",
-        f"| cross-encoder + blend {_fmt(report.get('blend'))} | "
+        f"| cross-encoder + blend {_fmt(report.get('blend'), 2)} | "
         f"{_fmt(report.get('dev_blended_ndcg'))} |",
         "",
         "Held-out evaluation (queries never trained on):",
