@@ -252,7 +252,7 @@ class Index:
     def _rerank(self, query: str, hits: list[Hit], rerank: Any) -> list[Hit]:
         from indexer.reranking import rerank_hits
 
-        return rerank_hits(query, hits, rerank)
+        return rerank_hits(query, hits, rerank, embed=self.embedder.embed_passages)
 
     # -- writing -----------------------------------------------------------------------
     def add(self, documents: Iterable[Document], *, chunk: Callable[[Document], list[Chunk]]
