@@ -40,24 +40,26 @@ def _office(path: Path, data: bytes) -> Parsed:
     return parse_office(path, data)
 
 
-def _text(path: Path, data: bytes) -> Parsed:
-    from loaders.text import DecodeError, decode, parse_text
+def _decode_or_fail(path: Path, data: bytes) -> tuple[str, str]:
+    from loaders.text import DecodeError, decode
 
     try:
-        text, encoding = decode(data)
+        return decode(data)
     except DecodeError as exc:
         raise LoadError(path, str(exc)) from None
+
+
+def _text(path: Path, data: bytes) -> Parsed:
+    from loaders.text import parse_text
+
+    text, encoding = _decode_or_fail(path, data)
     return _decoded(parse_text(text), encoding)
 
 
 def _markdown(path: Path, data: bytes) -> Parsed:
     from loaders.markdown import parse_markdown
-    from loaders.text import DecodeError, decode
 
-    try:
-        text, encoding = decode(data)
-    except DecodeError as exc:
-        raise LoadError(path, str(exc)) from None
+    text, encoding = _decode_or_fail(path, data)
     return _decoded(parse_markdown(text), encoding)
 
 
