@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 from pathlib import Path
 
 import faiss
@@ -63,10 +64,14 @@ def read(path: Path, dim: int) -> tuple[faiss.IndexIDMap2, np.ndarray, DenseConf
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: dense index file not found")
+    _precheck(path, dim)
     try:
         index = faiss.read_index(str(path))
     except RuntimeError as exc:
         raise ValueError(f"{path}: not a readable FAISS index ({_first_line(exc)})") from exc
+    except MemoryError as exc:  # a damaged size field deeper in the file than _precheck reads
+        raise ValueError(f"{path}: not a readable FAISS index (damaged: it asks for more "
+                         "memory than there is)") from exc
     if not isinstance(index, faiss.IndexIDMap2):
         raise ValueError(f"{path}: expected an IndexIDMap2, found {type(index).__name__}")
     try:
@@ -82,6 +87,41 @@ def read(path: Path, dim: int) -> tuple[faiss.IndexIDMap2, np.ndarray, DenseConf
                          f"{index.index.ntotal} vectors")
     ids = faiss.vector_to_array(index.id_map).astype(np.int64, copy=False)
     return index, _read_tombstones(path, kind, ids), _read_config(config_path(path))
+
+
+_HEADER = struct.Struct("<4siqqqBi")  # fourcc, d, ntotal, 2 unused, is_trained, metric
+_FLAT = (b"IxFI", b"IxF2")
+
+
+def _precheck(path: Path, dim: int) -> None:
+    """Check the sizes FAISS's reader would trust before it allocates them.
+
+    faiss.read_index allocates whatever a size field claims, so a damaged file can ask for
+    terabytes. Every index here is an IndexIDMap2: its header gives d and ntotal, which must
+    match the dimension and fit the file (8 bytes of id per vector at least). Flat indexes, the
+    common case, are checked byte for byte; deeper damage in HNSW or IVF-PQ files surfaces as
+    MemoryError or RuntimeError from FAISS, both turned into ValueError by the caller.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(2 * _HEADER.size + 8)
+    if len(head) < _HEADER.size or head[:4] != b"IxM2":
+        raise ValueError(f"{path}: not a readable FAISS index (no IndexIDMap2 header)")
+    _, d, ntotal, _, _, _, metric = _HEADER.unpack_from(head)
+    if d != dim:
+        raise ValueError(f"{path}: FAISS index has dimension {d}, expected {dim}")
+    if ntotal < 0 or ntotal * 8 > size:
+        raise ValueError(f"{path}: not a readable FAISS index (header claims {ntotal} "
+                         f"vectors, more than a file of {size} bytes can hold)")
+    inner = head[_HEADER.size:_HEADER.size + 4]
+    if inner not in _FLAT or metric > 1 or len(head) < 2 * _HEADER.size + 8:
+        return
+    _, d2, n2, _, _, _, _ = _HEADER.unpack_from(head, _HEADER.size)
+    (codes,) = struct.unpack_from("<Q", head, 2 * _HEADER.size)
+    expected = 2 * _HEADER.size + 8 + ntotal * d * 4 + 8 + ntotal * 8
+    if (d2, n2, codes) != (d, ntotal, ntotal * d) or size != expected:  # codes: in floats
+        raise ValueError(f"{path}: not a readable FAISS index (damaged: the sizes in its flat "
+                         f"header do not match a file of {size} bytes)")
 
 
 def _read_tombstones(path: Path, kind: str, ids: np.ndarray) -> np.ndarray:

@@ -469,6 +469,10 @@ def _load_snapshot(root: Path, manifest: dict[str, Any]) -> Snapshot:
     if bm25.config.to_dict() != manifest.get("bm25"):
         raise IndexError_(f"{root}: BM25 tokenizer settings differ from the manifest")
     counts = manifest.get("counts", {})
+    stored = store.counts()
+    if stored != {k: counts.get(k) for k in ("documents", "chunks")}:
+        raise IndexError_(f"{gen}: the chunk database holds {stored['documents']} documents "
+                          f"and {stored['chunks']} chunks, the manifest says {counts}")
     if len(dense) != counts.get("chunks") or bm25.doc_count != counts.get("chunks"):
         raise IndexError_(f"{gen}: {len(dense)} vectors and {bm25.doc_count} BM25 documents "
                           f"for {counts.get('chunks')} chunks in the manifest")

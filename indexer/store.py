@@ -6,14 +6,18 @@ it immutable and need no locks.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from chunkers import Chunk
+from indexer.manifest import IndexError_
 from loaders import Document
+
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -31,6 +35,23 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
 CHUNK_COLUMNS = "rowid, id, doc_id, text, section, page_start, page_end, language, source, metadata"
+
+
+def _reads(method: Callable[..., T]) -> Callable[..., T]:
+    """A damaged database is an index error naming the file, not a raw sqlite3 crash: readers
+    open committed generations unchecked (hashing every file on open would cost too much)."""
+    @functools.wraps(method)
+    def wrapper(self: Store, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.DatabaseError, json.JSONDecodeError) as exc:
+            raise _damaged(self.path, exc) from None
+    return wrapper
+
+
+def _damaged(path: Path, exc: Exception) -> IndexError_:
+    return IndexError_(f"{path}: damaged chunk database ({exc}); run `indexer check` on the "
+                       "index")
 
 
 class Store:
@@ -58,6 +79,11 @@ class Store:
         if not path.is_file():
             raise FileNotFoundError(f"{path}: missing chunk database")
         db = sqlite3.connect(f"file:{path}?immutable=1", uri=True, check_same_thread=False)
+        try:  # reads the header and the schema pages: a foreign or truncated file fails here
+            db.execute("SELECT COUNT(*) FROM meta").fetchone()
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise _damaged(path, exc) from None
         return cls(db, path)
 
     def finish(self) -> None:
@@ -107,25 +133,33 @@ class Store:
         return rowids
 
     # -- reads -------------------------------------------------------------------------
+    @_reads
+    def counts(self) -> dict[str, int]:
+        """Documents and chunks stored. Reads every document record (cheap: there are far
+        fewer documents than chunks) so that a damaged table shows when an index opens."""
+        docs = sum(1 for _ in self.db.execute("SELECT id, checksum, source FROM documents"))
+        return {"documents": docs, "chunks": self.count("chunks")}
+
+    @_reads
     def document_checksums(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT id, checksum FROM documents"))
 
+    @_reads
     def document_sources(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT id, source FROM documents"))
 
+    @_reads
     def count(self, table: str) -> int:
         if table not in ("documents", "chunks"):
             raise ValueError(table)
         return int(self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
+    @_reads
     def languages(self) -> dict[str, int]:
         return {lang or "unknown": n for lang, n in self.db.execute(
             "SELECT language, COUNT(*) FROM chunks GROUP BY language ORDER BY 2 DESC")}
 
-    def all_chunk_rows(self) -> Iterable[tuple[int, str, str | None, str]]:
-        """(rowid, text, language, section json) for every chunk, in row id order."""
-        return self.db.execute("SELECT rowid, text, language, section FROM chunks ORDER BY rowid")
-
+    @_reads
     def chunks_by_rowid(self, rowids: Sequence[int]) -> dict[int, dict[str, Any]]:
         out: dict[int, dict[str, Any]] = {}
         for start in range(0, len(rowids), 500):
@@ -136,6 +170,7 @@ class Store:
                 out[row[0]] = _row_dict(row)
         return out
 
+    @_reads
     def languages_of(self, rowids: Sequence[int]) -> list[str | None]:
         """Each chunk's language, in the order asked (None for unknown row ids)."""
         ids = [int(r) for r in rowids]
@@ -144,6 +179,7 @@ class Store:
             f"SELECT rowid, language FROM chunks WHERE rowid IN ({marks})", ids))
         return [found.get(r) for r in ids]
 
+    @_reads
     def filter_rowids(self, where: str, params: Sequence[Any]) -> list[int]:
         return [r for (r,) in self.db.execute(f"SELECT rowid FROM chunks WHERE {where}",
                                               list(params))]

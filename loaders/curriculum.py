@@ -172,7 +172,16 @@ def from_csv(path: Path, text: str) -> Parsed:
         dialect: Any = csv.Sniffer().sniff(sample.splitlines()[0], delimiters=",;\t")
     except (csv.Error, IndexError):
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    # newline="" hands line endings to csv untranslated: quoted fields keep their line breaks,
+    # and a bare \r (Excel for Mac's line ending) ends a record instead of raising.
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    try:
+        return _csv_rows(path, reader)
+    except csv.Error as exc:
+        raise LoadError(path, f"line {reader.line_num}: malformed CSV ({exc})") from None
+
+
+def _csv_rows(path: Path, reader: csv.DictReader) -> Parsed:
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in CSV_REQUIRED if c not in header]
     if missing:

@@ -32,13 +32,14 @@ def decode(data: bytes) -> tuple[str, str]:
             except UnicodeDecodeError as exc:
                 raise DecodeError(f"invalid {codec} after its byte-order mark "
                                   f"({exc.reason} at byte {exc.start})") from None
+    if b"\x00" in data:  # valid UTF-8, but never in text: check before trying UTF-8
+        raise DecodeError(f"contains NUL bytes ({data.count(0)} of {len(data)}): "
+                          + ("UTF-16 without a byte-order mark (save it as UTF-8)"
+                             if _looks_utf16(data) else "binary data, not text"))
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = f"{exc.reason} at byte {exc.start}"
-    if b"\x00" in data:
-        raise DecodeError(f"not UTF-8 ({utf8_error}) and contains NUL bytes: binary data or "
-                          "UTF-16 without a byte-order mark")
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
@@ -48,6 +49,27 @@ def decode(data: bytes) -> tuple[str, str]:
         raise DecodeError(f"not valid UTF-8 ({utf8_error}) and not plain text in "
                           "Windows-1252 either")
     return text, "cp1252"
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """The bytes read as printable UTF-16 (LE or BE): a text file saved without its BOM.
+
+    Its NULs (the high bytes of spaces, digits and Latin letters) sit on one side of each
+    byte pair and are not rare; a stray NUL in UTF-8 text or binary data fails one or both.
+    """
+    even, odd = data[0::2].count(0), data[1::2].count(0)
+    if max(even, odd) < max(1, len(data) // 64) or min(even, odd) > max(even, odd) // 10:
+        return False
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data[: len(data) // 2 * 2].decode(codec)
+        except UnicodeDecodeError:
+            continue
+        odd = sum(1 for ch in text if unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs")
+                  and ch not in "\n\r\t\f")
+        if text.strip() and odd <= len(text) // 100:
+            return True
+    return False
 
 
 def parse_text(text: str) -> list[Block]:

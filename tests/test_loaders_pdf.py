@@ -174,6 +174,16 @@ def test_image_only_pdf_without_ocr(tmp_path, monkeypatch) -> None:
 
 
 @needs_fonts
+def test_image_only_pdf_over_the_ocr_page_limit_says_so(tmp_path, monkeypatch) -> None:
+    """OCR installed but skipped by the page limit: the error must not claim OCR ran."""
+    monkeypatch.setenv("LOADERS_MAX_OCR_PAGES", "0")
+    path = _write(tmp_path, "scan.pdf", samples.scanned_pdf("en"))
+    with pytest.raises(LoadError, match="scan.pdf: no usable text layer and OCR was skipped "
+                       r"\(more than 0 pages"):
+        loaders.load(path)
+
+
+@needs_fonts
 def test_garbled_layer_without_ocr_is_dropped_with_warning(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(ocr_module, "available", lambda: False)
     with pytest.raises(LoadError, match="garbled"):

@@ -110,3 +110,15 @@ def test_markdown_file_loads(tmp_path) -> None:
     f.write_text(MD, encoding="utf-8")
     doc = loaders.load(f, root=tmp_path)
     assert doc.id == "a.md" and doc.title == "Newborn care" and doc.language == "en"
+
+
+@pytest.mark.parametrize(("data", "words"), [
+    ("हाथ साबुन से धोएँ।".encode("utf-16-le"), "UTF-16 without a byte-order mark"),
+    ("Wash your hands.".encode("utf-16-be"), "UTF-16 without a byte-order mark"),
+    (b"%PDF\x00\x01\x02" + bytes(range(256)), "binary data"),
+    (b"valid UTF-8 text, then one NUL \x00 and more valid text after it, " * 2,
+     "binary data"),  # valid UTF-8, still refused
+])
+def test_nul_bytes_are_refused_before_utf8_is_tried(data: bytes, words: str) -> None:
+    with pytest.raises(DecodeError, match=words):
+        decode(data)

@@ -186,14 +186,11 @@ def test_bad_files_fail_alone_with_clear_reasons(batch) -> None:
     assert got["blank.pdf"][0] == "failed" and got["blank.pdf"][1]
 
 
-@pytest.mark.xfail(strict=False, reason="loaders/text.py decode(): NUL bytes are valid UTF-8, so "
-                   "UTF-16 without a byte-order mark decodes as UTF-8 and loads as garbage; "
-                   "the NUL check should come before the UTF-8 attempt (loaders owner)")
 def test_utf16_without_bom_is_refused(tmp_path) -> None:
     _write(tmp_path, "utf16-no-bom.md", "# शीर्षक\n\nहाथ धोएँ।".encode("utf-16-le"))
     _write(tmp_path, "ok.md", "# Hand washing\n\nWash your hands with soap.")
     status, reason = _load(tmp_path)["utf16-no-bom.md"]
-    assert status == "failed" and "NUL" in reason
+    assert status == "failed" and "NUL" in reason and "UTF-16 without a byte-order mark" in reason
 
 
 def test_every_file_failing_is_an_ingest_error(tmp_path) -> None:

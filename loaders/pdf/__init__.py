@@ -41,6 +41,7 @@ class _Page:
     status: str = "text"  # text | empty | garbled | ocr | failed
     reasons: list[str] = field(default_factory=list)
     has_images: bool = False
+    ocr_tried: bool = False
 
 
 def max_ocr_pages() -> int:
@@ -194,6 +195,7 @@ def _ocr_where_needed(doc: Any, pages: list[_Page], warnings: list[str]) -> None
         script = garbled_script(p.text) if p.status == "garbled" else None
         script = script or doc_script
         language = doc_language if script == doc_script else None
+        p.ocr_tried = True
         try:
             _ocr_page(doc[p.number - 1], p, script, language)
         except Exception as exc:  # noqa: BLE001 - OCR failure costs the page, not the file
@@ -205,7 +207,10 @@ def _empty_reason(pages: list[_Page]) -> str:
         if not ocr.available():
             return ("no usable text layer (image-only or garbled PDF) and OCR is not "
                     "available: install Tesseract language data (tesseract-ocr-<lang>)")
-        return "no text found, even with OCR"
+        if any(p.ocr_tried for p in pages):
+            return "no text found, even with OCR"
+        return (f"no usable text layer and OCR was skipped (more than {max_ocr_pages()} pages "
+                "need it; raise LOADERS_MAX_OCR_PAGES)")
     if all(p.status == "failed" for p in pages):
         return "no page could be read"
     return "no text found (blank pages)"
