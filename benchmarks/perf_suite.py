@@ -82,9 +82,97 @@ def run(parts: list[str], quick: bool) -> dict[str, Any]:
     return report
 
 
+Row = tuple[str, str, str, str, str]  # comparison, ours, reference, result, goal
+
+
+def _ok(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def _bm25_rows(r: dict[str, Any]) -> list[Row]:
+    q, sp, up = r["qps"], r["speedup"], r["update"]
+    return [("BM25 vs rank_bm25 (queries/s)", f"{q['ours']}", f"{q['rank_bm25']}",
+             f"{sp['vs_rank_bm25']}×", f"≥ 100× — {_ok(sp['vs_rank_bm25'] >= 100)}"),
+            ("BM25 vs raw bm25s, one query per call", f"{q['ours']}", f"{q['bm25s_per_query']}",
+             f"{sp['vs_bm25s_per_query']}×",
+             f"≥ 0.8× — {_ok(sp['vs_bm25s_per_query'] >= 0.8)}"),
+            ("BM25 vs raw bm25s, batched", f"{q['ours']}", f"{q['bm25s_batch']}",
+             f"{sp['vs_bm25s_batch']}×", "(context)"),
+            (f"BM25 update of {up['docs']} docs vs full rebuild (s)",
+             f"{up['upsert_s'] + up['first_search_after_s']:.2f}", f"{up['full_rebuild_s']}",
+             f"{up['upsert_plus_refresh_vs_rebuild']:.1%} of a rebuild", "(measure)")]
+
+
+def _embed_rows(r: dict[str, Any]) -> list[Row]:
+    return [(f"Embedder vs raw encode, {r['passages']} passages (passages/s, {r['device']})",
+             f"{r['embedder_passages_per_s']}", f"{r['raw_passages_per_s']}",
+             f"{r['ratio']}×", f"≥ {r['goal_ratio']}× — {_ok(r['ratio'] >= r['goal_ratio'])}")]
+
+
+def _pdf_rows(r: dict[str, Any]) -> list[Row]:
+    if "skipped" in r:
+        return [("PDF loader vs raw get_text()", "—", "—", "skipped", r["skipped"])]
+    return [(f"PDF loader vs raw get_text(), {r['file']} (pages/s)",
+             f"{r['loader_pages_per_s']}", f"{r['raw_pages_per_s']}", f"{r['ratio']}×",
+             f"≥ 0.5× — {_ok(r['ratio'] >= 0.5)}")]
+
+
+def _dense_rows(r: dict[str, Any]) -> list[Row]:
+    rows = []
+    k = r["k"]
+    exact = r["results"].get("flat", {}).get("qps", "—")
+    for kind, res in r["results"].items():
+        if kind == "flat":
+            continue
+        recall = min(res[f"recall@{k}"], res[f"filtered_recall@{k}"])
+        rows.append((f"{kind} vs exact, {r['data']['n']:,} vectors (recall@{k}; queries/s)",
+                     f"{res[f'recall@{k}']} / filtered {res[f'filtered_recall@{k}']}; "
+                     f"{res['qps']} q/s", f"exact: {exact} q/s", f"build {res['build_s']} s",
+                     f"recall ≥ {r['goal_recall']} — {_ok(recall >= r['goal_recall'])}"))
+    return rows
+
+
+def _hybrid_rows(r: dict[str, Any]) -> list[Row]:
+    rows = []
+    sizes = sorted(r["sizes"], key=int)
+    for size in sizes:
+        res = r["sizes"][size]
+        t, goal = res["total"], res["goal"]
+        met = t["p50_ms"] <= goal["p50_ms"] and t["p95_ms"] <= goal["p95_ms"]
+        rows.append((f"hybrid search at {int(size):,} chunks ({res['dense']}), query "
+                     "encoding included (ms)", f"p50 {t['p50_ms']:.1f} / p95 {t['p95_ms']:.1f} "
+                     f"/ p99 {t['p99_ms']:.1f}", "—", "stages p50: " + ", ".join(
+                         f"{k} {v}" for k, v in res["stages_p50_ms"].items()),
+                     f"p50 ≤ {goal['p50_ms']}, p95 ≤ {goal['p95_ms']}"
+                     + (f" — {_ok(met)}" if size == sizes[-1] else "")))
+    return rows
+
+
+HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
+    "bm25": _bm25_rows, "embedder": _embed_rows, "pdf": _pdf_rows, "dense": _dense_rows,
+    "hybrid": _hybrid_rows,
+}
+
+
+def headline(report: dict[str, Any]) -> list[str]:
+    """One table of every comparison against its goal, for people."""
+    lines = ["| comparison | ours | reference | result | goal |", "|---|---|---|---|---|"]
+    for name, part in report["parts"].items():
+        if part["status"] != "ok":
+            lines.append(f"| {name} | — | — | error | {part['error']} |")
+            continue
+        try:
+            rows = HEADLINES[name](part["result"])
+        except (KeyError, TypeError) as exc:  # a part's shape changed: show the JSON below
+            rows = [(name, "—", "—", f"no summary ({exc!r})", "see below")]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
 def render(report: dict[str, Any]) -> str:
     lines = ["# Performance suite", "", f"quick: {report['quick']} — started "
              f"{report['started']} on {report['host']['machine']}", ""]
+    lines += headline(report) + ["", "Details per part:", ""]
     for name, part in report["parts"].items():
         lines += [f"## {name} ({part['seconds']} s)", ""]
         if part["status"] != "ok":
@@ -99,12 +187,25 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("perf-report"))
     ap.add_argument("--parts", default=",".join(SUITE))
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--update", action="store_true",
+                    help="keep the other parts of an existing OUT/perf.json (rerun some parts)")
     args = ap.parse_args()
     parts = [p for p in args.parts.split(",") if p]
     unknown = set(parts) - set(SUITE)
     if unknown:
         ap.error(f"unknown parts {sorted(unknown)}; choose from {list(SUITE)}")
     report = run(parts, args.quick)
+    old = args.out / "perf.json"
+    if args.update and old.exists():
+        previous = json.loads(old.read_text())
+        if previous.get("quick") != args.quick:
+            ap.error(f"{old} was a {'quick' if previous.get('quick') else 'full'} run")
+        merged = {name: previous["parts"][name] for name in SUITE
+                  if name in previous["parts"] and name not in report["parts"]}
+        for part in merged.values():
+            part.setdefault("started", previous["started"])
+        report["parts"] = {name: report["parts"].get(name) or merged[name] for name in SUITE
+                           if name in report["parts"] or name in merged}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "perf.json").write_text(json.dumps(report, indent=2) + "\n")
     (args.out / "perf.md").write_text(render(report))

@@ -1,0 +1,38 @@
+"""The performance suite's report for people: every comparison against its goal, and a part
+whose goal is missed says so (the numbers are made up; the suite itself runs in
+`python -m benchmarks.perf_suite`, too long for a test)."""
+
+from __future__ import annotations
+
+from benchmarks.perf_suite import render
+
+
+def _report(embed_ratio: float, p95: float) -> dict:
+    return {"quick": False, "started": "2026-11-22T00:00:00Z", "host": {"machine": "x86_64"},
+            "parts": {
+                "embedder": {"status": "ok", "seconds": 1.0, "result": {
+                    "passages": 2000, "device": "cpu", "embedder_passages_per_s": 30.0,
+                    "raw_passages_per_s": 31.0, "ratio": embed_ratio, "goal_ratio": 0.9}},
+                "pdf": {"status": "ok", "seconds": 1.0, "result": {"skipped": "no PDF"}},
+                "hybrid": {"status": "ok", "seconds": 1.0, "result": {"sizes": {
+                    "10000": {"dense": "flat", "total": {"p50_ms": 9.0, "p95_ms": 12.0,
+                                                         "p99_ms": 15.0},
+                              "stages_p50_ms": {"embed": 7.0}, "goal": {"p50_ms": 20,
+                                                                         "p95_ms": 50}},
+                    "100000": {"dense": "hnsw", "total": {"p50_ms": 15.0, "p95_ms": p95,
+                                                          "p99_ms": 80.0},
+                               "stages_p50_ms": {"embed": 8.0}, "goal": {"p50_ms": 20,
+                                                                          "p95_ms": 50}}}}},
+                "dense": {"status": "error", "seconds": 0.1, "error": "MemoryError: x"},
+            }}
+
+
+def test_headline_table_marks_goals() -> None:
+    good = render(_report(0.97, 40.0))
+    assert "| Embedder vs raw encode, 2000 passages (passages/s, cpu) | 30.0 | 31.0 | 0.97× " \
+           "| ≥ 0.9× — met |" in good
+    assert "p50 15.0 / p95 40.0" in good and "p50 ≤ 20, p95 ≤ 50 — met" in good
+    assert "| dense | — | — | error | MemoryError: x |" in good
+    assert "skipped" in good
+    bad = render(_report(0.5, 60.0))
+    assert "≥ 0.9× — NOT met" in bad and "p50 ≤ 20, p95 ≤ 50 — NOT met" in bad
