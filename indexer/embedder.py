@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ class Embedder:
         self.cache = EmbeddingCache() if cache is True else (cache or None)
         self.progress = progress
         self._model: Any = None
+        self._query_encoder: Any = None  # OnnxQueryEncoder, False when not usable
         self.computed = 0  # texts actually encoded (not served from the cache)
         self._recent: dict[str, np.ndarray] = {}  # small LRU of query vectors
 
@@ -94,8 +96,37 @@ class Embedder:
         return self._embed(texts, "passage")
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Queries skip the disk cache (a write per query would cost more than it saves)."""
-        return self._embed(texts, "query", use_cache=False)
+        """Queries skip the disk cache (a write per query would cost more than it saves) and
+        run on ONNX Runtime when the model has an exported query encoder (see onnx_query)."""
+        encoder = self._onnx()
+        if encoder is None or not texts:
+            return self._embed(texts, "query", use_cache=False)
+        prompt = self.prompts.get("query", "")
+        self.computed += len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # little padding
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), 32):
+            part = order[start:start + 32]
+            out[part] = encoder.encode([prompt + texts[i] for i in part])
+        return out
+
+    @property
+    def query_backend(self) -> str:
+        """"onnxruntime" or "sentence-transformers": what encodes queries."""
+        return "onnxruntime" if self._onnx() is not None else "sentence-transformers"
+
+    def _onnx(self) -> Any:
+        if self._query_encoder is None:
+            self._query_encoder = False
+            choice = (os.environ.get("INDEXER_QUERY_BACKEND") or "auto").lower()
+            wants_gpu = (self._device_request or os.environ.get("INDEXER_DEVICE") or
+                         "").lower().startswith("cuda")
+            if choice in ("auto", "onnx") and not wants_gpu:
+                from indexer import onnx_query
+
+                if onnx_query.available(self.path, self.checksum):
+                    self._query_encoder = onnx_query.OnnxQueryEncoder(self.path)
+        return self._query_encoder or None
 
     def embed_query(self, text: str) -> np.ndarray:
         hit = self._recent.get(text)

@@ -230,8 +230,39 @@ def install(name: str = DEFAULT_MODEL, models_dir: str | Path | None = None, ver
     assert target is not None
     if is_installed(spec, models_dir) and not force:
         _say(progress, f"{spec.name} already installed at {target}")
-        return target.resolve()
-    return _install_converted(spec, target, verify, progress)
+    else:
+        _install_converted(spec, target, verify, progress)
+    ensure_query_encoder(target.resolve(), progress)
+    return target.resolve()
+
+
+def ensure_query_encoder(path: Path, progress: bool = True) -> Path | None:
+    """Export the ONNX query encoder (indexer.onnx_query) if it is missing or stale. Optional:
+    without the `onnx` package, or for a model that cannot be exported, queries use PyTorch."""
+    from indexer import onnx_query
+    from indexer.models.metadata import model_checksum
+
+    checksum = model_checksum(path)
+    if onnx_query.available(path, checksum):
+        return onnx_query.onnx_path(path)
+    why = onnx_query.exportable(path)
+    if why is not None:
+        _say(progress, f"no ONNX query encoder: {why}; queries use PyTorch")
+        return None
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        _say(progress, "no ONNX query encoder: the onnx package is not installed; queries "
+                       "use PyTorch")
+        return None
+    started = time.monotonic()
+    try:
+        out = onnx_query.export(path, checksum)
+    except Exception as exc:  # noqa: BLE001 - an optional speed-up must not fail the install
+        _say(progress, f"ONNX export failed ({type(exc).__name__}: {exc}); queries use PyTorch")
+        return None
+    _say(progress, f"exported the ONNX query encoder in {time.monotonic() - started:.1f}s")
+    return out
 
 
 def _install_converted(spec: ModelSpec, target: Path, verify: bool, progress: bool) -> Path:
