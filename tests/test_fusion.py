@@ -81,3 +81,34 @@ def test_adaptive_share_follows_the_query_script() -> None:
     # The default: z-score weights, BM25 switched off only for a cross-script query.
     assert default_weights("हाथ कैसे धोएं", [1, 2, 3], store) == {"bm25": 0.2, "dense": 0.8}
     assert default_weights("हाथ कैसे धोएं", [1, 2], store) == {"bm25": 0.0, "dense": 0.8}
+
+
+def _convex_reference(results, weights, norm):  # noqa: ANN001, ANN202
+    """The plain dict-and-loop definition the vectorized convex_fusion must equal."""
+    from indexer.fusion.convex import normalize
+
+    normed, floor, best = {}, {}, {}
+    for order, (name, (ids, scores)) in enumerate(results.items()):
+        values = normalize(np.asarray(scores), norm)
+        normed[name] = {int(i): float(v) for i, v in zip(ids, values, strict=True)}
+        floor[name] = float(values.min()) if values.size else 0.0
+        for rank, doc in enumerate(ids, start=1):
+            if int(doc) not in best or (rank, order) < best[int(doc)]:
+                best[int(doc)] = (rank, order)
+    fused = {d: sum(weights.get(n, 0.0) * normed[n].get(d, floor[n]) for n in results)
+             for d in best}
+    return sorted(fused.items(), key=lambda item: (-item[1], best[item[0]], item[0]))
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_convex_fusion_equals_the_plain_definition(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    results = {}
+    for name in ("bm25", "dense"):
+        n = int(rng.integers(0, 60))
+        ids = rng.choice(80, size=n, replace=False)
+        scores = np.round(rng.normal(size=n), 1) if seed % 2 else rng.normal(size=n)
+        results[name] = (ids, np.sort(scores)[::-1])  # rounded: many exact ties
+    weights = {"bm25": float(rng.uniform()), "dense": float(rng.uniform())}
+    for norm in ("minmax", "zscore"):
+        assert convex_fusion(results, weights, norm) == _convex_reference(results, weights, norm)
