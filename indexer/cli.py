@@ -88,13 +88,14 @@ def ingest(paths: tuple[Path, ...], index_dir: Path, model: str, prune: bool, pi
         _print_json(report.to_dict())
         return
     for f in report.files:
-        if f.status != "loaded":
+        if f.status not in ("loaded", "unchanged"):
             click.echo(f"{f.status}: {f.path}: {f.reason}", err=True)
     for line in report.pii_lines():
         click.echo(line, err=True)
     r = report.index
     click.echo(
-        f"{report.count('loaded')} loaded, {report.count('skipped')} skipped, "
+        f"{report.count('loaded')} loaded, {report.count('unchanged')} unchanged (not "
+        f"re-read), {report.count('skipped')} skipped, "
         f"{report.count('failed')} failed; documents: {len(r.added)} added, "
         f"{len(r.replaced)} replaced, {len(r.unchanged)} unchanged, {len(r.deleted)} removed; "
         f"{r.chunks_added} chunks indexed, {r.embedded} embedded in {report.seconds:.1f}s")

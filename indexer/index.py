@@ -296,6 +296,13 @@ class Index:
             self._counter = counter_from(tok if tok.is_file() else self.embedder.model.tokenizer)
         return chunk_document(doc, self._snap.manifest.get("chunker") or None, self._counter)
 
+    def documents_by_source(self) -> dict[str, list[tuple[str, str]]]:
+        """Source path → [(document id, checksum)]: what ingest needs to skip unchanged files."""
+        out: dict[str, list[tuple[str, str]]] = {}
+        for doc_id, source, checksum in self._snap.store.document_rows():
+            out.setdefault(source or "", []).append((doc_id, checksum))
+        return out
+
     def documents(self) -> dict[str, str]:
         """document id → source path, for pruning files that disappeared."""
         return self._snap.store.document_sources()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from indexer import pii as pii_mod
 from indexer.index import AddReport, Index
 from indexer.isolation import LOAD_TARGET, Outcome, run_isolated
 from indexer.limits import IngestLimits, LimitExceeded, check_size
+from indexer.manifest import MANIFEST
 from loaders import Document, LoadError
 
 PII_REDACTION_VERSION = "pii-redact-1"
@@ -33,9 +34,10 @@ class IngestError(Exception):
 @dataclass
 class FileResult:
     path: str
-    status: str  # loaded | skipped | failed
+    status: str  # loaded | unchanged (same bytes as indexed: not re-read) | skipped | failed
     reason: str | None = None
     documents: int = 0
+    doc_ids: list[str] = field(default_factory=list)  # unchanged files: their documents
     seconds: float = 0.0
     # Personal data found: one entry per (document, kind) with count, block indexes and
     # pages; never the matched text.
@@ -73,8 +75,8 @@ class IngestReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "loaded": self.count("loaded"), "skipped": self.count("skipped"),
-            "failed": self.count("failed"),
+            "loaded": self.count("loaded"), "unchanged": self.count("unchanged"),
+            "skipped": self.count("skipped"), "failed": self.count("failed"),
             "files": [f.__dict__ for f in self.files],
             "index": self.index.to_dict(), "seconds": round(self.seconds, 3),
             "pii": {"mode": self.pii_mode, "findings": self.pii_counts(),
@@ -83,8 +85,15 @@ class IngestReport:
 
 
 def load_paths(paths: Iterable[str | Path], report: IngestReport, progress: bool = False,
-               *, limits: IngestLimits | None = None) -> list[Document]:
-    """Load every file under `paths`; failures go into the report, not up the stack."""
+               *, limits: IngestLimits | None = None,
+               indexed: Mapping[str, list[tuple[str, str]]] | None = None,
+               redact: bool = False) -> list[Document]:
+    """Load every file under `paths`; failures go into the report, not up the stack.
+
+    `indexed` (source path → [(document id, checksum)] of an existing index) lets a file whose
+    bytes are exactly those indexed skip loading: it is reported `unchanged` with its document
+    ids, which is what makes re-ingesting an unchanged corpus cheap (no parser, no worker).
+    """
     limits = limits or IngestLimits()
     paths = list(paths)
     try:
@@ -105,6 +114,10 @@ def load_paths(paths: Iterable[str | Path], report: IngestReport, progress: bool
         except OSError as exc:
             results[i] = FileResult(str(path), "failed", f"cannot read: {exc.strerror or exc}")
             continue
+        same = _unchanged_ids(path, root, indexed, redact) if indexed else None
+        if same:
+            results[i] = FileResult(str(path), "unchanged", None, len(same), doc_ids=same)
+            continue
         jobs.append({"path": str(path), "root": str(root) if root is not None else None})
         slots.append(i)
     bar = _progress(len(jobs), progress, "loading")
@@ -117,6 +130,29 @@ def load_paths(paths: Iterable[str | Path], report: IngestReport, progress: bool
         results[slot], docs_by_file[slot] = _file_result(job["path"], outcome)
     report.files.extend(r for r in results if r is not None)
     return [d for docs in docs_by_file for d in docs]
+
+
+def _unchanged_ids(path: Path, root: Path | None, indexed: Mapping[str, list[tuple[str, str]]],
+                   redact: bool) -> list[str] | None:
+    """The ids of a file's indexed documents when its bytes are those indexed, else None."""
+    stored = indexed.get(str(path.resolve()))
+    if not stored:
+        return None
+    file_id = loaders.document_id(path, root)
+    if not all(doc_id == file_id or doc_id.startswith(file_id + "#") for doc_id, _ in stored):
+        return None  # ingested from another root folder: ids would differ
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None  # let the loader report it
+    if redact:
+        digest = redacted_checksum(digest)
+    return [doc_id for doc_id, _ in stored] if all(c == digest for _, c in stored) else None
+
+
+def redacted_checksum(checksum: str) -> str:
+    """A redacted document's checksum: switching flag ↔ redact re-indexes it."""
+    return hashlib.sha256(f"{checksum}:{PII_REDACTION_VERSION}".encode()).hexdigest()
 
 
 def _file_result(path: str, outcome: Outcome) -> tuple[FileResult, list[Document]]:
@@ -140,8 +176,15 @@ def ingest(paths: Iterable[str | Path], index_dir: str | Path, *, model: str =
     started = time.perf_counter()
     paths = list(paths)
     report = IngestReport(pii_mode=pii)
-    docs = load_paths(paths, report, progress, limits=limits)
-    if not docs:
+    if index is None and (Path(index_dir) / MANIFEST).exists():
+        # An existing index (opened, and its model checked, as before): files it already
+        # holds byte for byte need no loading.
+        index = Index.create(index_dir, model, exist_ok=True)
+    indexed = index.documents_by_source() if index is not None else None
+    docs = load_paths(paths, report, progress, limits=limits, indexed=indexed,
+                      redact=pii == "redact")
+    unchanged = [i for f in report.files if f.status == "unchanged" for i in f.doc_ids]
+    if not docs and not unchanged:
         reasons = "; ".join(f"{f.path}: {f.reason}" for f in report.files[:5])
         raise IngestError(f"no document could be loaded ({reasons})")
     ids = [d.id for d in docs]
@@ -153,9 +196,11 @@ def ingest(paths: Iterable[str | Path], index_dir: str | Path, *, model: str =
         apply_pii(docs, report, redact=pii == "redact")
     if index is None:
         index = Index.create(index_dir, model, exist_ok=True)
-    report.index = index.add(docs, progress=progress)
+    if docs:
+        report.index = index.add(docs, progress=progress)
+    report.index.unchanged = sorted({*report.index.unchanged, *unchanged})
     if prune:
-        present = {d.id for d in docs}
+        present = {d.id for d in docs} | set(unchanged)
         gone = [doc_id for doc_id, source in index.documents().items()
                 if doc_id not in present and not (source and Path(source).exists())]
         if gone:
@@ -192,8 +237,7 @@ def apply_pii(docs: list[Document], report: IngestReport, redact: bool) -> None:
         if redact:
             if doc.title:
                 doc.title = _redacted(doc.title)
-            doc.checksum = hashlib.sha256(
-                f"{doc.checksum}:{PII_REDACTION_VERSION}".encode()).hexdigest()
+            doc.checksum = redacted_checksum(doc.checksum)
             doc.metadata["pii_redacted"] = {k: v["count"] for k, v in found.items()}
         result = by_source.get(doc.source)
         if result is not None:

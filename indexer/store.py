@@ -145,6 +145,11 @@ class Store:
         return dict(self.db.execute("SELECT id, checksum FROM documents"))
 
     @_reads
+    def document_rows(self) -> list[tuple[str, str, str]]:
+        """(id, source, checksum) of every document."""
+        return list(self.db.execute("SELECT id, source, checksum FROM documents ORDER BY id"))
+
+    @_reads
     def document_sources(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT id, source FROM documents"))
 

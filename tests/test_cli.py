@@ -99,9 +99,22 @@ def test_ingest_reports_per_file_and_reingest_is_a_no_op(tmp_path: Path, e5_dir:
     status = {Path(f["path"]).name: f for f in report["files"]}
     assert status["broken.txt"]["status"] == "failed" and status["broken.txt"]["reason"]
     assert status["notes.xyz"]["status"] == "skipped"
+    generation = json.loads((tmp_path / "idx" / "manifest.json").read_text())["generation_dir"]
     second = json.loads(CliRunner().invoke(main, args).stdout)
     assert second["index"]["unchanged"] == ["hand-washing.md", "newborn-care.md"]
     assert second["index"]["embedded"] == 0 and second["index"]["chunks_added"] == 0
+    # Unchanged files are not even parsed (no worker, no loader), and nothing is committed.
+    assert (second["loaded"], second["unchanged"]) == (0, 2)
+    assert {f["status"] for f in second["files"] if f["path"].endswith(".md")} == {"unchanged"}
+    assert json.loads((tmp_path / "idx" / "manifest.json").read_text())["generation_dir"] == \
+        generation
+
+    (src / "hand-washing.md").write_text((SAMPLE / "en" / "hand-washing.md").read_text()
+                                         + "\nRinse for 20 seconds.\n")
+    edited = json.loads(CliRunner().invoke(main, args).stdout)
+    assert (edited["loaded"], edited["unchanged"]) == (1, 1)
+    assert edited["index"]["replaced"] == ["hand-washing.md"]
+    assert edited["index"]["unchanged"] == ["newborn-care.md"]
 
     (src / "newborn-care.md").unlink()
     pruned = json.loads(CliRunner().invoke(main, [*args, "--prune"]).stdout)

@@ -11,12 +11,21 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from indexer.bm25 import kernels
 from indexer.bm25.segment import Segment
 
 Allowed = np.ndarray | Iterable[int] | None
 # The compiled kernel when numba is installed; tests flip this to check both paths agree.
-USE_NUMBA = kernels.AVAILABLE
+# None: decided at the first search, so that opening an index (or re-ingesting unchanged
+# files) does not pay numba's ~0.3 s import.
+USE_NUMBA: bool | None = None
+
+
+def _use_numba() -> bool:
+    if USE_NUMBA is not None:
+        return USE_NUMBA
+    from indexer.bm25 import kernels
+
+    return kernels.AVAILABLE
 
 
 def accumulate(
@@ -78,7 +87,9 @@ def search(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top-k (ids, scores) over the segments (the numba kernel takes exactly two)."""
     mask = None if allowed is None else id_mask(allowed)
-    if USE_NUMBA and len(segments) == 2:
+    if len(segments) == 2 and _use_numba():
+        from indexer.bm25 import kernels
+
         main, delta = segments
         ids, scores = kernels.score_topk(
             np.asarray(term_ids, np.int64), main.indptr, main.indices, main.scores,
