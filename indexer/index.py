@@ -305,7 +305,7 @@ class Index:
 
     def documents(self) -> dict[str, str]:
         """document id → source path, for pruning files that disappeared."""
-        return self._snap.store.document_sources()
+        return {doc_id: source for doc_id, source, _ in self._snap.store.document_rows()}
 
     @contextmanager
     def _writing(self):  # noqa: ANN202

@@ -28,24 +28,23 @@ def load_npy(path: str | Path) -> np.ndarray:
     """The array in `path`; ValueError when the file is not a plain, complete .npy array."""
     path = Path(path)
     with _LOCK, path.open("rb") as fh:
-        shape, dtype = _header(fh, path)
-        data_start = fh.tell()
-        have = path.stat().st_size - data_start
+        shape, fortran, dtype = _header(fh, path)
+        have = path.stat().st_size - fh.tell()
         need = math.prod(shape) * dtype.itemsize
         if need != have:
             raise ValueError(f"{path}: header claims {need} bytes of data "
                              f"({dtype} {tuple(shape)}), the file holds {have}")
-        fh.seek(0)
-        return np.load(fh, allow_pickle=False)
+        data = np.fromfile(fh, dtype=dtype, count=math.prod(shape))
+    return data.reshape(shape, order="F" if fortran else "C")
 
 
-def _header(fh, path: Path) -> tuple[tuple[int, ...], np.dtype]:  # noqa: ANN001
+def _header(fh, path: Path) -> tuple[tuple[int, ...], bool, np.dtype]:  # noqa: ANN001
     try:
         version = np.lib.format.read_magic(fh)
         reader = _READERS.get(version)
         if reader is None:
             raise ValueError(f"unsupported .npy version {version}")
-        shape, _fortran, dtype = reader(fh)
+        shape, fortran, dtype = reader(fh)
     except Exception as exc:  # noqa: BLE001 - numpy's header parser raises many kinds
         raise ValueError(f"{path}: not a valid .npy file ({type(exc).__name__}: "
                          f"{str(exc)[:200]})") from None
@@ -53,4 +52,4 @@ def _header(fh, path: Path) -> tuple[tuple[int, ...], np.dtype]:  # noqa: ANN001
         raise ValueError(f"{path}: holds Python objects (would need pickle); refused")
     if any(int(n) < 0 for n in shape):
         raise ValueError(f"{path}: negative dimension in {shape}")
-    return tuple(int(n) for n in shape), dtype
+    return tuple(int(n) for n in shape), bool(fortran), dtype

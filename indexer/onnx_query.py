@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -34,25 +35,27 @@ def onnx_path(model_dir: str | Path) -> Path:
     return Path(model_dir) / ONNX_DIR / ONNX_FILE
 
 
-def _modules(model_dir: Path) -> list[str]:
+def _json(path: Path) -> Any:
+    """A small JSON config, or None when it is missing or unreadable."""
     try:
-        modules = json.loads((model_dir / "modules.json").read_text(encoding="utf-8"))
-        return [str(m["type"]).rsplit(".", 1)[-1] for m in modules]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def exportable(model_dir: str | Path) -> str | None:
     """None when the model is Transformer + mean pooling (+ Normalize), else why not."""
     model_dir = Path(model_dir)
-    names = _modules(model_dir)
+    modules = _json(model_dir / "modules.json")
+    try:
+        names = [str(m["type"]).rsplit(".", 1)[-1] for m in modules]
+    except (KeyError, TypeError):
+        names = []
     if names not in (["Transformer", "Pooling", "Normalize"], ["Transformer", "Pooling"]):
         return f"modules {names or '?'} are not Transformer + Pooling (+ Normalize)"
-    try:
-        pooling_dir = json.loads((model_dir / "modules.json").read_text())[1]["path"]
-        pooling = json.loads((model_dir / pooling_dir / "config.json").read_text())
-    except (OSError, ValueError, KeyError, IndexError) as exc:
-        return f"no pooling config ({exc})"
+    pooling = _json(model_dir / str(modules[1].get("path", "")) / "config.json")
+    if not isinstance(pooling, dict):
+        return "no pooling config"
     modes = [k for k, v in pooling.items() if k.startswith("pooling_mode_") and v]
     if modes != ["pooling_mode_mean_tokens"]:
         return f"pooling {modes} is not mean pooling"
@@ -62,14 +65,14 @@ def exportable(model_dir: str | Path) -> str | None:
 
 
 def _max_length(model_dir: Path) -> int:
+    conf = _json(model_dir / "sentence_bert_config.json")
     try:
-        conf = json.loads((model_dir / "sentence_bert_config.json").read_text())
         return int(conf.get("max_seq_length") or 512)
-    except (OSError, ValueError, TypeError):
+    except (AttributeError, TypeError, ValueError):
         return 512
 
 
-def export(model_dir: str | Path, checksum: str, progress: bool = False) -> Path | None:
+def export(model_dir: str | Path, checksum: str) -> Path | None:
     """Export the query encoder next to the weights; None (and nothing written) when the
     model is not exportable. Needs torch, sentence-transformers and the `onnx` package."""
     import torch
@@ -99,8 +102,6 @@ def export(model_dir: str | Path, checksum: str, progress: bool = False) -> Path
     out = onnx_path(model_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(f".tmp{os.getpid()}")
-    import warnings
-
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notes
         torch.onnx.export(Encoder(), (sample["input_ids"], sample["attention_mask"]), str(tmp),
@@ -122,10 +123,7 @@ def export(model_dir: str | Path, checksum: str, progress: bool = False) -> Path
 def available(model_dir: str | Path, checksum: str) -> bool:
     """An exported encoder for exactly these weights, and onnxruntime to run it."""
     model_dir = Path(model_dir)
-    try:
-        source = json.loads((model_dir / ONNX_DIR / SOURCE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
+    source = _json(model_dir / ONNX_DIR / SOURCE_FILE)
     if not (isinstance(source, dict) and source.get("format") == FORMAT
             and source.get("checksum") == checksum and onnx_path(model_dir).is_file()):
         return False
@@ -144,7 +142,7 @@ class OnnxQueryEncoder:
         from tokenizers import Tokenizer
 
         model_dir = Path(model_dir)
-        source = json.loads((model_dir / ONNX_DIR / SOURCE_FILE).read_text(encoding="utf-8"))
+        source = _json(model_dir / ONNX_DIR / SOURCE_FILE) or {}
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(int(source.get("max_length") or 512))

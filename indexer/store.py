@@ -150,10 +150,6 @@ class Store:
         return list(self.db.execute("SELECT id, source, checksum FROM documents ORDER BY id"))
 
     @_reads
-    def document_sources(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT id, source FROM documents"))
-
-    @_reads
     def count(self, table: str) -> int:
         if table not in ("documents", "chunks"):
             raise ValueError(table)

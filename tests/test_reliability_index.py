@@ -150,18 +150,22 @@ def test_corrupt_sqlite_is_refused_by_readers(idx) -> None:
         index.search("wash hands", mode="bm25")
 
 
+def _sql(root: Path, statement: str) -> None:
+    """Edit the current generation's chunk database behind the index's back."""
+    db = sqlite3.connect(_gen(root) / "store.sqlite")
+    db.execute(statement)
+    db.commit()
+    db.close()
+
+
 def test_not_sqlite_at_all(idx) -> None:
     (_gen(idx) / "store.sqlite").write_bytes(b"not a database" * 100)
     assert "store.sqlite" in _problems(idx)
 
 
 def test_tampered_chunk_text_is_found_by_checksum(idx) -> None:
-    f = _gen(idx) / "store.sqlite"
-    db = sqlite3.connect(f)
-    db.execute("UPDATE chunks SET text = 'tampered' WHERE rowid = (SELECT MIN(rowid) FROM "
-               "chunks)")
-    db.commit()
-    db.close()
+    _sql(idx, "UPDATE chunks SET text = 'tampered' WHERE rowid = (SELECT MIN(rowid) FROM "
+         "chunks)")
     assert "store.sqlite: checksum differs" in _problems(idx)
     _open(idx)  # readers do not hash every file on open; `indexer check` does
 
@@ -189,12 +193,8 @@ def test_manifest_counts_disagree(idx) -> None:
 
 def test_vector_ids_differ_from_chunk_rowids(idx) -> None:
     """Same counts, different ids: only a set comparison catches it."""
-    f = _gen(idx) / "store.sqlite"
-    db = sqlite3.connect(f)
-    db.execute("UPDATE chunks SET rowid = rowid + 1000 WHERE rowid = (SELECT MAX(rowid) "
-               "FROM chunks)")
-    db.commit()
-    db.close()
+    _sql(idx, "UPDATE chunks SET rowid = rowid + 1000 WHERE rowid = (SELECT MAX(rowid) "
+         "FROM chunks)")
     _edit(idx, lambda d: d.pop("files"))
     problems = _problems(idx)
     assert "chunk rowids and FAISS ids differ: 1 only in chunk rowids, 1 only in FAISS ids" \

@@ -20,12 +20,13 @@ Allowed = np.ndarray | Iterable[int] | None
 USE_NUMBA: bool | None = None
 
 
-def _use_numba() -> bool:
-    if USE_NUMBA is not None:
-        return USE_NUMBA
+def _kernels():  # noqa: ANN202 - the module, or None
+    """The numba kernels when they are to be used (imported on first use), else None."""
+    if USE_NUMBA is False:
+        return None
     from indexer.bm25 import kernels
 
-    return kernels.AVAILABLE
+    return kernels if USE_NUMBA or kernels.AVAILABLE else None
 
 
 def accumulate(
@@ -87,9 +88,8 @@ def search(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top-k (ids, scores) over the segments (the numba kernel takes exactly two)."""
     mask = None if allowed is None else id_mask(allowed)
-    if len(segments) == 2 and _use_numba():
-        from indexer.bm25 import kernels
-
+    kernels = _kernels() if len(segments) == 2 else None
+    if kernels is not None:
         main, delta = segments
         ids, scores = kernels.score_topk(
             np.asarray(term_ids, np.int64), main.indptr, main.indices, main.scores,
