@@ -17,7 +17,6 @@ from functools import lru_cache
 from loaders.script import INDIC_SCRIPTS, char_script
 
 _CID = re.compile(r"\(cid:\d+\)")
-_SPACE = re.compile(r"\s")
 _PUA = re.compile("[\ue000-\uf8ff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _INDIC = re.compile("[\u0900-\u0dff]")
@@ -121,12 +120,14 @@ def garble_report(text: str) -> GarbleReport:
     signals = {"cid": len(_CID.findall(text)), "replacement": text.count("\ufffd"),
                "private_use": 0, "control": 0, "orphan_sign": 0, "visual_order": 0,
                "impossible_sequence": 0, "mixed_script": 0}
-    body = _CID.sub("", text)
-    chars = len(body) - len(_SPACE.findall(body))
-    signals["private_use"] = len(_PUA.findall(body))
-    signals["control"] = len(_CONTROL.findall(body))
-    if not _INDIC.search(body):  # no Indic letters: only the character signals apply
-        words = len(body.split())
+    body = _CID.sub("", text) if signals["cid"] else text
+    pieces = body.split()  # str.split and \s agree on what whitespace is
+    chars = sum(map(len, pieces))
+    ascii_only = body.isascii()
+    signals["private_use"] = 0 if ascii_only else len(_PUA.findall(body))
+    signals["control"] = 0 if ascii_only and body.isprintable() else len(_CONTROL.findall(body))
+    if ascii_only or not _INDIC.search(body):  # no Indic letters: character signals only
+        words = len(pieces)
         reasons = _verdict(signals, chars + signals["cid"], words)
         return GarbleReport(garbled=bool(reasons), chars=chars, words=words, signals=signals,
                             reasons=reasons)

@@ -145,6 +145,19 @@ def _only_script(text: str, script: str) -> str:
     return _OTHER_LETTERS[script].sub(" ", text)
 
 
+def _sample(texts: Sequence[str], idx: Sequence[int], script: str) -> str:
+    """The first MAX_CLASSIFY_CHARS of the texts joined, letters of `script` only; texts
+    past that point are not cleaned at all (a PDF's window of pages is ~20,000 chars)."""
+    parts: list[str] = []
+    size = 0
+    for i in idx:
+        parts.append(_only_script(texts[i], script))
+        size += len(parts[-1]) + 1
+        if size > MAX_CLASSIFY_CHARS:
+            break
+    return " ".join(parts)[:MAX_CLASSIFY_CHARS]
+
+
 def assign_languages(texts: Iterable[str], groups: Sequence[Hashable] | None = None,
                      backend: str | None = None) -> list[str | None]:
     """A language per text (per block), using the whole sequence as context.
@@ -175,8 +188,7 @@ def assign_languages(texts: Iterable[str], groups: Sequence[Hashable] | None = N
     pending: dict[str, list[int]] = {}
     for (key, script), idx in members.items():
         if letters[(key, script)] >= MIN_BLOCK_LETTERS:
-            joined = " ".join(_only_script(texts[i], script) for i in idx)[:MAX_CLASSIFY_CHARS]
-            lang = classify(joined, SCRIPT_CANDIDATES[script])
+            lang = classify(_sample(texts, idx, script), SCRIPT_CANDIDATES[script])
             votes.setdefault(script, Counter())[lang] += letters[(key, script)]
             for i in idx:
                 result[i] = lang
@@ -186,8 +198,7 @@ def assign_languages(texts: Iterable[str], groups: Sequence[Hashable] | None = N
         if script in votes:
             lang = votes[script].most_common(1)[0][0]
         else:
-            joined = " ".join(_only_script(texts[i], script) for i in idx)[:MAX_CLASSIFY_CHARS]
-            lang = classify(joined, SCRIPT_CANDIDATES[script])
+            lang = classify(_sample(texts, idx, script), SCRIPT_CANDIDATES[script])
         for i in idx:
             result[i] = lang
     return result

@@ -25,8 +25,12 @@ def normalize_text(text: str) -> str:
     """
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
-        if "\u200c" in text or "\u200d" in text:
-            text = _ZW_EDGE.sub("", text)
+    if text.isprintable():
+        # No control, format (ZWJ, ZWNJ, BOM, soft hyphen), line-break or non-ASCII space
+        # character: only runs of plain spaces can need tidying. Most blocks take this path.
+        return (_SPACES.sub(" ", text) if "  " in text else text).strip()
+    if not text.isascii() and ("\u200c" in text or "\u200d" in text):
+        text = _ZW_EDGE.sub("", text)
     text = _NOISE.sub("", text)
     if "\r" in text or "\u2028" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")

@@ -17,9 +17,10 @@ from typing import Any
 from loaders import ocr
 from loaders.errors import LoadError
 from loaders.garble import garble_report, garbled_script
+from loaders.gcpause import paused_gc
 from loaders.language import detect_language
 from loaders.parsed import Parsed
-from loaders.pdf.extract import TEXT_FLAGS, Line, TextBlock, page_blocks
+from loaders.pdf.extract import PAGE_FLAGS, TEXT_FLAGS, Line, TextBlock, page_blocks
 from loaders.pdf.furniture import furniture
 from loaders.pdf.layout import reading_order
 from loaders.pdf.structure import to_blocks
@@ -73,7 +74,7 @@ def _span_text(page_dict: dict[str, Any]) -> str:
 
 def _read_page(page: Any, number: int) -> _Page:
     info = _Page(number=number, height=page.rect.height)
-    page_dict = page.get_text("dict", flags=TEXT_FLAGS)
+    page_dict = page.get_text("dict", flags=PAGE_FLAGS)
     info.text = _span_text(page_dict)
     visible = len(info.text) - info.text.count(" ") - info.text.count("\n")
     if visible < MIN_TEXT_CHARS:
@@ -133,6 +134,11 @@ def _ocr_noise(text: str, script: str | None) -> bool:
 
 def parse_pdf(path: Path, data: bytes) -> Parsed:
     """Blocks of a PDF in reading order; problems that spare the rest become warnings."""
+    with paused_gc():
+        return _parse_pdf(path, data)
+
+
+def _parse_pdf(path: Path, data: bytes) -> Parsed:
     doc = _open(path, data)
     warnings: list[str] = []
     pages: list[_Page] = []

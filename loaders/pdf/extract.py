@@ -21,9 +21,12 @@ _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 # MuPDF text flags: keep whitespace as printed, clip to the media box, expand ligatures
 # (no TEXT_PRESERVE_LIGATURES) and skip image data, which "dict" would otherwise copy.
 TEXT_FLAGS = 1 | 64  # TEXT_PRESERVE_WHITESPACE | TEXT_MEDIABOX_CLIP
+# ... and, for the text layer, the boxes of vector paths as blocks of type 3, which the
+# table probe screens before reading the drawings (free: same pass over the page).
+PAGE_FLAGS = TEXT_FLAGS | 1024  # TEXT_COLLECT_VECTORS
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     text: str
     bbox: tuple[float, float, float, float]
@@ -51,13 +54,15 @@ class TextBlock:
             ln = lines[0]
             self.bbox, self.size, self.bold, self.text = ln.bbox, ln.size, ln.bold, ln.text
             return
-        self.bbox = (min(ln.bbox[0] for ln in lines), min(ln.bbox[1] for ln in lines),
-                     max(ln.bbox[2] for ln in lines), max(ln.bbox[3] for ln in lines))
+        x0, y0, x1, y1 = zip(*[ln.bbox for ln in lines], strict=True)
+        self.bbox = (min(x0), min(y0), max(x1), max(y1))
         weights: dict[float, int] = {}
+        bold = True
         for ln in lines:
             weights[ln.size] = weights.get(ln.size, 0) + len(ln.text)
-        self.size = max(weights, key=weights.__getitem__)
-        self.bold = all(ln.bold for ln in lines)
+            bold = bold and ln.bold
+        self.size = max(weights, key=weights.__getitem__) if len(weights) > 1 else lines[0].size
+        self.bold = bold
         self.text = join_lines([ln.text for ln in lines])
 
 
@@ -73,21 +78,29 @@ def join_lines(lines: list[str]) -> str:
     """
     if len(lines) == 1:
         return lines[0]
-    out = ""
-    for line in lines:
-        if not out:
-            out = line
-        elif out[-1] not in "-\u00ad\u2010":
-            out = out + " " + line
-        elif _HYPHENATED.search(out) and line[:1].islower():
-            out = out[:-1] + line
-        elif _HYPHENATED.search(out) and out[-1] == "-" and line[:1].isalnum():
-            out = out + line
-        elif out.endswith("\u00ad"):
-            out = out[:-1] + line
+    # Built as a list of pieces (a long paragraph joined by `+` is quadratic); the rules
+    # only ever look at the last two characters joined so far. Empty lines carry nothing.
+    lines = [ln for ln in lines if ln]
+    if not lines:
+        return ""
+    parts, tail = [lines[0]], lines[0][-2:]
+    for line in lines[1:]:
+        if tail[-1] not in "-\u00ad\u2010":
+            parts += (" ", line)
+            tail = (tail + " " + line)[-2:]
+            continue
+        hyphenated = _HYPHENATED.search(tail) is not None
+        if hyphenated and line[:1].islower() or tail[-1] == "\u00ad":
+            parts[-1] = parts[-1][:-1]
+            parts.append(line)
+            tail = (tail[:-1] + line)[-2:]
+        elif hyphenated and tail[-1] == "-" and line[:1].isalnum():
+            parts.append(line)
+            tail = (tail + line)[-2:]
         else:
-            out = out + " " + line
-    return out
+            parts += (" ", line)
+            tail = (tail + " " + line)[-2:]
+    return "".join(parts)
 
 
 _bold_fonts: dict[tuple[str, int, int], bool] = {}
@@ -112,8 +125,9 @@ def _line(spans: list[dict[str, Any]]) -> Line | None:
         bullet = False
         if text[0] in BULLET_CHARS and len(text) > 2 and text[1] == " ":
             bullet, text = True, text[2:].strip()
-        return Line(text=text, bbox=tuple(span["bbox"]), size=round(span["size"] * 2) / 2,
-                    bold=_is_bold(span), bullet=bullet)
+        bold = _bold_fonts.get((span["font"], span["flags"], span.get("char_flags", 0)))
+        return Line(text, tuple(span["bbox"]), round(span["size"] * 2) / 2,
+                    _is_bold(span) if bold is None else bold, bullet)
     bullet = False
     first = spans[0]
     head = first["text"].strip()
@@ -150,11 +164,9 @@ def _line(spans: list[dict[str, Any]]) -> Line | None:
         return None
     if not bullet and text[0] in BULLET_CHARS and len(text) > 2 and text[1] == " ":
         bullet, text = True, text[2:].strip()
-    x0 = min(s["bbox"][0] for s in spans)
-    y0 = min(s["bbox"][1] for s in spans)
-    x1 = max(s["bbox"][2] for s in spans)
-    y1 = max(s["bbox"][3] for s in spans)
-    return Line(text=text, bbox=(x0, y0, x1, y1), size=max(weights, key=weights.__getitem__),
+    x0, y0, x1, y1 = zip(*[s["bbox"] for s in spans], strict=True)
+    return Line(text=text, bbox=(min(x0), min(y0), max(x1), max(y1)),
+                size=max(weights, key=weights.__getitem__),
                 bold=bold_chars >= 0.8 * chars, bullet=bullet, wide_gaps=wide_gaps)
 
 

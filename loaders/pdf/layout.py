@@ -25,7 +25,9 @@ def reading_order(rects: Sequence[Rect]) -> list[int]:
 
 
 def _order(items: list[int], rects: Sequence[Rect], depth: int) -> list[int]:
-    if len(items) <= 1 or depth > 40:
+    if len(items) <= 1:
+        return items
+    if depth > 40:
         return _top_down(items, rects)
     columns = _split_columns(items, rects)
     if len(columns) > 1:
@@ -45,7 +47,10 @@ def _top_down(items: list[int], rects: Sequence[Rect]) -> list[int]:
 
 def _gaps(items: list[int], rects: Sequence[Rect], axis: int) -> list[tuple[float, float]]:
     """White intervals along x (axis 0) or y (axis 1) between the items' extents."""
-    spans = sorted((rects[i][axis], rects[i][axis + 2]) for i in items)
+    if len(items) < 2:
+        return []
+    end = axis + 2
+    spans = sorted([(rects[i][axis], rects[i][end]) for i in items])
     gaps = []
     reach = spans[0][1]
     for lo, hi in spans[1:]:

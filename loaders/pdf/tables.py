@@ -2,9 +2,13 @@
 
 `Page.find_tables` costs 30–150 ms a page (and far more when the optional layout model is
 installed, which we switch off with `use_layout=False`); most pages have no table at all.
-So pages whose text does not sit in rows of cells skip the search, ruling lines are read
-from the cheap `get_cdrawings()`, and the finder runs only on the clip of a cluster with at
-least three horizontal and three vertical rule positions. Only ruled tables are found.
+So pages whose text does not sit in rows of cells skip the search; so do pages where even
+the boxes of the vector paths, which MuPDF's text device collects with the text
+(`TEXT_COLLECT_VECTORS`), form no grid (reading the drawings themselves costs ~1.5 ms a
+page). Otherwise ruling lines are read from `get_cdrawings()`, and the finder runs only on
+the clip of a cluster with at least three horizontal and three vertical rule positions,
+given those drawings rather than reading them again. Only ruled tables are found, and a
+table whose rules are all one path (one box) is not.
 
 The finder is fed our spans instead of the per-character list it builds itself (see
 `_span_chars`), and cell text comes from our spans too, so spaces inside cells survive.
@@ -34,11 +38,31 @@ class FoundTable:
     columns: int
 
 
-def _segments(page: Any) -> tuple[list[Rect], list[Rect]]:
+def _vector_segments(page_dict: dict[str, Any]) -> tuple[list[Rect], list[Rect]]:
+    """Rules as MuPDF's text device saw them (`TEXT_COLLECT_VECTORS`): one box per path,
+    free with the page's text. A thin box is a rule, any other box gives its four edges."""
+    horiz: list[Rect] = []
+    vert: list[Rect] = []
+    for block in page_dict["blocks"]:
+        if block.get("type") != 3:
+            continue
+        x0, y0, x1, y1 = block["bbox"]
+        w, h = x1 - x0, y1 - y0
+        if h < 3 and w > 5:  # a stroked line's box is the line widened on both sides
+            horiz.append((x0, (y0 + y1) / 2, x1, (y0 + y1) / 2))
+        elif w < 3 and h > 5:
+            vert.append(((x0 + x1) / 2, y0, (x0 + x1) / 2, y1))
+        elif w > 5 and h > 5:
+            horiz += [(x0, y0, x1, y0), (x0, y1, x1, y1)]
+            vert += [(x0, y0, x0, y1), (x1, y0, x1, y1)]
+    return horiz, vert
+
+
+def _segments(drawings: list[dict[str, Any]]) -> tuple[list[Rect], list[Rect]]:
     """Horizontal and vertical rules (lines, thin rectangles, rectangle edges)."""
     horiz: list[Rect] = []
     vert: list[Rect] = []
-    for path in page.get_cdrawings():
+    for path in drawings:
         for item in path.get("items", ()):
             op = item[0]
             if op == "l":
@@ -65,13 +89,17 @@ def _touch(a: Rect, b: Rect, tol: float = 3.0) -> bool:
     return a[0] <= b[2] + tol and b[0] <= a[2] + tol and a[1] <= b[3] + tol and b[1] <= a[3] + tol
 
 
-def grid_regions(page: Any) -> list[Rect]:
+def grid_regions(page: Any, drawings: list[dict[str, Any]] | None = None) -> list[Rect]:
     """Clips of clusters of touching rules that look like a grid (two or more rows and
-    columns of cells)."""
-    horiz, vert = _segments(page)
+    columns of cells), from the page's drawings (`get_cdrawings()`, read if not given)."""
+    if drawings is None:
+        drawings = page.get_cdrawings()
+    return _grid(*_segments(drawings), page.rect.width, page.rect.height)
+
+
+def _grid(horiz: list[Rect], vert: list[Rect], width: float, height: float) -> list[Rect]:
     if len(horiz) < 2 or len(vert) < 2:
         return []
-    width, height = page.rect.width, page.rect.height
     segs = [(s, True) for s in horiz] + [(s, False) for s in vert]
     segs = [(s, h) for s, h in segs
             if s[2] >= 0 and s[3] >= 0 and s[0] <= width and s[1] <= height
@@ -85,13 +113,8 @@ def grid_regions(page: Any) -> list[Rect]:
 
     segs.sort(key=lambda s: s[0][0])
     parent = list(range(len(segs)))
-    for i in range(len(segs)):  # sweep along x: only pairs whose x ranges meet
-        reach = segs[i][0][2] + 3
-        for j in range(i + 1, len(segs)):
-            if segs[j][0][0] > reach:
-                break
-            if segs[i][1] != segs[j][1] and _touch(segs[i][0], segs[j][0]):
-                parent[find(i)] = find(j)
+    for i, j in _touching_pairs(segs):
+        parent[find(i)] = find(j)
     clusters: dict[int, list[tuple[Rect, bool]]] = {}
     for i, seg in enumerate(segs):
         clusters.setdefault(find(i), []).append(seg)
@@ -103,6 +126,33 @@ def grid_regions(page: Any) -> list[Rect]:
             regions.append((min(s[0] for s, _ in members) - 2, min(s[1] for s, _ in members) - 2,
                             max(s[2] for s, _ in members) + 2, max(s[3] for s, _ in members) + 2))
     return regions
+
+
+def _touching_pairs(segs: list[tuple[Rect, bool]]) -> list[tuple[int, int]]:
+    """Index pairs (horizontal, vertical) of segments that touch (`_touch`): all at once
+    with numpy when there are enough pairs to test but not too many, else a sweep along x."""
+    hs = [i for i, (_, horizontal) in enumerate(segs) if horizontal]
+    vs = [i for i, (_, horizontal) in enumerate(segs) if not horizontal]
+    if not hs or not vs:
+        return []
+    if 400 <= len(hs) * len(vs) <= 1_000_000:
+        import numpy as np
+
+        h = np.array([segs[i][0] for i in hs])[:, None, :]
+        v = np.array([segs[i][0] for i in vs])[None, :, :]
+        near = ((h[..., 0] <= v[..., 2] + 3) & (v[..., 0] <= h[..., 2] + 3)
+                & (h[..., 1] <= v[..., 3] + 3) & (v[..., 1] <= h[..., 3] + 3))
+        rows, cols = np.nonzero(near)
+        return [(hs[r], vs[c]) for r, c in zip(rows.tolist(), cols.tolist(), strict=True)]
+    pairs = []
+    for i in range(len(segs)):  # segs are sorted by x0: only pairs whose x ranges meet
+        reach = segs[i][0][2] + 3
+        for j in range(i + 1, len(segs)):
+            if segs[j][0][0] > reach:
+                break
+            if segs[i][1] != segs[j][1] and _touch(segs[i][0], segs[j][0]):
+                pairs.append((i, j))
+    return pairs
 
 
 def _spans(page_dict: dict[str, Any]) -> list[tuple[Rect, str, float]]:
@@ -168,9 +218,43 @@ def _span_chars(spans: list[tuple[Rect, str, float]], height: float) -> Any:
     return make_chars
 
 
-def _finder(page: Any, clip: Any, spans: list[tuple[Rect, str, float]]) -> Any:
+def _as_drawings(cdrawings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`page.get_drawings()` made from `get_cdrawings()` output we already have, as fresh
+    objects: the finder edits the paths it is given, and this spares it a second pass over
+    the page's content. Mirrors PyMuPDF's own conversion (`Page.get_drawings`)."""
+    import pymupdf
+
+    keys = ("closePath", "fill", "color", "width", "lineCap", "lineJoin", "dashes",
+            "stroke_opacity", "fill_opacity", "even_odd")
+    out = []
+    for path in cdrawings:
+        new = dict(path)
+        if new["type"].startswith("clip"):
+            new["scissor"] = pymupdf.Rect(new["scissor"])
+        else:
+            new["rect"] = pymupdf.Rect(new["rect"])
+        if new["type"] != "group":
+            items = []
+            for item in new["items"]:
+                if item[0] == "re":
+                    items.append(("re", pymupdf.Rect(item[1]).normalize(), item[2]))
+                elif item[0] == "qu":
+                    items.append(("qu", pymupdf.Quad(item[1])))
+                else:
+                    items.append(tuple([item[0]] + [pymupdf.Point(p) for p in item[1:]]))
+            new["items"] = items
+        if new["type"] in ("f", "s"):
+            for key in keys:
+                new[key] = new.get(key)
+        out.append(new)
+    return out
+
+
+def _finder(page: Any, clip: Any, spans: list[tuple[Rect, str, float]],
+            paths: list[dict[str, Any]] | None = None) -> Any:
     """`page.find_tables` on `clip`, ruling lines only (no layout model), fed our spans
-    instead of its per-character list (see `_span_chars`)."""
+    instead of its per-character list (see `_span_chars`) and the page's drawings when
+    we have them."""
     from pymupdf import table as pmt
 
     if page.rotation or not all(hasattr(pmt, n) for n in ("make_chars", "CHARS")):
@@ -179,7 +263,7 @@ def _finder(page: Any, clip: Any, spans: list[tuple[Rect, str, float]]) -> Any:
         original = pmt.make_chars
         pmt.make_chars = _span_chars(spans, page.rect.height)
         try:
-            found = page.find_tables(clip=clip, use_layout=False)
+            found = page.find_tables(clip=clip, use_layout=False, paths=paths)
         finally:
             pmt.make_chars = original
     return found if found is not None else page.find_tables(clip=clip, use_layout=False)
@@ -212,12 +296,16 @@ def find_tables(page: Any, page_dict: dict[str, Any]) -> list[FoundTable]:
     import pymupdf
 
     found: list[FoundTable] = []
-    regions = grid_regions(page)
+    width, height = page.rect.width, page.rect.height
+    if not _grid(*_vector_segments(page_dict), width, height):
+        return found  # no grid even in the paths' boxes: skip reading the drawings
+    drawings = page.get_cdrawings()
+    regions = grid_regions(page, drawings)
     if not regions:
         return found
     spans = _spans(page_dict)
     for region in regions:
-        tables = _finder(page, pymupdf.Rect(region), spans)
+        tables = _finder(page, pymupdf.Rect(region), spans, _as_drawings(drawings))
         if tables is None:  # the finder reports its own failures by returning None
             continue
         for table in tables.tables:
