@@ -1,7 +1,7 @@
 """Measure rerankers against the hybrid first stage on held-out queries.
 
     python -m indexer.rerank_eval                       # mediqa-dev, flores-xling, xquad-hi
-    python -m indexer.rerank_eval --reranker ce-multilingual --depth 30 --out rerank.json
+    python -m indexer.rerank_eval --reranker ce-multilingual --depth 20 --out rerank.json
 
 Per dataset: the held-out part of the fixed hash split (`benchmarks.split_by_hash`, the
 split `indexer bench --split heldout` uses; for xquad-hi, never trained on, the same part
@@ -197,7 +197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reranker", action="append",
                         help=f"reranker name or spec (repeatable; default: "
                              f"{', '.join(DEFAULT_RERANKERS)})")
-    parser.add_argument("--depth", type=int, default=20, help="candidates reranked per query")
+    parser.add_argument("--depth", type=int, default=LATENCY_CANDIDATES,
+                        help="candidates reranked per query (default: the cross-encoder's "
+                             "own default depth, what `Index.search(rerank=...)` reranks)")
     parser.add_argument("--max-queries", type=int, default=None,
                         help="held-out queries per dataset (a stable hash subset)")
     parser.add_argument("--latency-queries", type=int, default=10)
