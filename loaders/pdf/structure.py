@@ -61,7 +61,7 @@ def _heading_style(b: TextBlock, body: float, body_bold: bool) -> bool:
 
 def _kind(b: TextBlock, body: float, body_bold: bool) -> BlockKind:
     text = b.text
-    if _CAPTION.match(text) and len(text) <= 400:
+    if len(text) <= 400 and _CAPTION.match(text):
         return BlockKind.CAPTION
     if b.lines[0].bullet:
         return BlockKind.LIST_ITEM
