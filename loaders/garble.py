@@ -20,6 +20,11 @@ _CID = re.compile(r"\(cid:\d+\)")
 _PUA = re.compile("[\ue000-\uf8ff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _INDIC = re.compile("[\u0900-\u0dff]")
+# Any character or run that one of the rules below counts.
+_SUSPECT = re.compile("\\(cid:\\d+\\)|[\ufffd\ue000-\uf8ff\x00-\x08\x0b\x0e-\x1f\x7f-\x9f"
+                      "\u0900-\u0dff]")
+_SIGNALS = ("cid", "replacement", "private_use", "control", "orphan_sign", "visual_order",
+            "impossible_sequence", "mixed_script")
 _TOKEN_SPLIT = re.compile(r"[\s\-‐-―/\\(),.;:!?\"'“”‘’\[\]{}<>|।॥…*•·+=%&@#$^~`_0-9]+")
 
 # Character roles inside an Indic syllable.
@@ -117,6 +122,13 @@ def _word_problems(word: str) -> set[str]:
 
 def garble_report(text: str) -> GarbleReport:
     """Count garble signals in `text` and decide whether it is too damaged to use."""
+    if not _SUSPECT.search(text):  # one scan: most pages have nothing any rule counts
+        pieces = text.split()
+        chars = sum(map(len, pieces))
+        signals = dict.fromkeys(_SIGNALS, 0)
+        reasons = _verdict(signals, chars, len(pieces))
+        return GarbleReport(garbled=bool(reasons), chars=chars, words=len(pieces),
+                            signals=signals, reasons=reasons)
     signals = {"cid": len(_CID.findall(text)), "replacement": text.count("\ufffd"),
                "private_use": 0, "control": 0, "orphan_sign": 0, "visual_order": 0,
                "impossible_sequence": 0, "mixed_script": 0}

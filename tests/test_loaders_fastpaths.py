@@ -94,6 +94,19 @@ def test_garble_counts_non_space_characters_like_the_regex() -> None:
         assert garble_report(text).chars == len(body) - len(re.findall(r"\s", body))
 
 
+def test_garble_quick_report_equals_the_full_count(monkeypatch) -> None:
+    """Text with nothing suspect skips the rules; the full count must agree on it."""
+    import loaders.garble as garble
+
+    rng = random.Random(5)
+    pool = ["a", "Z", " ", "\n", "\u2013", "é", "ß", "(", "cid", ":", "1", ")", "\ufffd", "क",
+            "\u093f", "\ue001", "\x07", "।", "\u00a0"]
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 25))) for _ in range(3000)]
+    quick = [garble_report(t) for t in texts]
+    monkeypatch.setattr(garble, "_SUSPECT", re.compile(""))  # matches everything: full count
+    assert quick == [garble_report(t) for t in texts]
+
+
 def _sweep_pairs(segs: list) -> set[tuple[int, int]]:
     pairs = set()
     for i in range(len(segs)):
