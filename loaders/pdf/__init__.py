@@ -19,6 +19,7 @@ from loaders.errors import LoadError
 from loaders.garble import garble_report, garbled_script
 from loaders.gcpause import paused_gc
 from loaders.language import detect_language
+from loaders.model import Block
 from loaders.parsed import Parsed
 from loaders.pdf.extract import PAGE_FLAGS, TEXT_FLAGS, Line, TextBlock, page_blocks
 from loaders.pdf.furniture import furniture
@@ -133,33 +134,17 @@ def _ocr_noise(text: str, script: str | None) -> bool:
 
 
 def parse_pdf(path: Path, data: bytes) -> Parsed:
-    """Blocks of a PDF in reading order; problems that spare the rest become warnings."""
-    with paused_gc():
-        return _parse_pdf(path, data)
+    """Blocks of a PDF in reading order; problems that spare the rest become warnings.
 
-
-def _parse_pdf(path: Path, data: bytes) -> Parsed:
+    The text layer is read and structured with the cyclic GC paused (see `loaders.gcpause`);
+    OCR, which can take minutes, runs with it on."""
     doc = _open(path, data)
     warnings: list[str] = []
-    pages: list[_Page] = []
-    for index in range(doc.page_count):
-        try:
-            pages.append(_read_page(doc[index], index + 1))
-        except Exception as exc:  # noqa: BLE001 - one bad page must not lose the others
-            pages.append(_Page(number=index + 1, height=1.0, status="failed"))
-            warnings.append(f"page {index + 1}: unreadable ({type(exc).__name__}: {exc})")
-    if getattr(doc, "is_repaired", False):
-        warnings.insert(0, "damaged PDF: MuPDF repaired its cross-reference table")
+    with paused_gc():
+        pages = _read_pages(doc, warnings)
     _ocr_where_needed(doc, pages, warnings)
-    drop = furniture([p.blocks for p in pages], [p.height for p in pages])
-    ordered: list[TextBlock] = []
-    for p_index, page in enumerate(pages):
-        kept = [b for i, b in enumerate(page.blocks) if (p_index, i) not in drop]
-        if page.status == "ocr":  # Tesseract's own layout analysis already ordered them
-            ordered += kept
-        else:
-            ordered += [kept[i] for i in reading_order([b.bbox for b in kept])]
-    blocks = to_blocks(ordered)
+    with paused_gc():
+        blocks = _structure(pages)
     status = {p.number: p.status for p in pages}
     parsed = Parsed(
         blocks=blocks,
@@ -174,6 +159,32 @@ def _parse_pdf(path: Path, data: bytes) -> Parsed:
     if not blocks:
         parsed.empty_reason = _empty_reason(pages)
     return parsed
+
+
+def _read_pages(doc: Any, warnings: list[str]) -> list[_Page]:
+    pages: list[_Page] = []
+    for index in range(doc.page_count):
+        try:
+            pages.append(_read_page(doc[index], index + 1))
+        except Exception as exc:  # noqa: BLE001 - one bad page must not lose the others
+            pages.append(_Page(number=index + 1, height=1.0, status="failed"))
+            warnings.append(f"page {index + 1}: unreadable ({type(exc).__name__}: {exc})")
+    if getattr(doc, "is_repaired", False):
+        warnings.insert(0, "damaged PDF: MuPDF repaired its cross-reference table")
+    return pages
+
+
+def _structure(pages: list[_Page]) -> list[Block]:
+    """Furniture dropped, each page in reading order, then kinds and sections."""
+    drop = furniture([p.blocks for p in pages], [p.height for p in pages])
+    ordered: list[TextBlock] = []
+    for p_index, page in enumerate(pages):
+        kept = [b for i, b in enumerate(page.blocks) if (p_index, i) not in drop]
+        if page.status == "ocr":  # Tesseract's own layout analysis already ordered them
+            ordered += kept
+        else:
+            ordered += [kept[i] for i in reading_order([b.bbox for b in kept])]
+    return to_blocks(ordered)
 
 
 def _ocr_where_needed(doc: Any, pages: list[_Page], warnings: list[str]) -> None:
