@@ -42,6 +42,7 @@ from indexer.reranking import (
     rerank_hits,
     trained_model_dir,
 )
+from rerankers.cross_encoder import DEFAULT_DEPTH
 
 SHARED = ROOT.parent / "shared" / "datasets"
 DEFAULT_DATASETS = ("mediqa-dev", "flores-xling", "xquad-hi")
@@ -197,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reranker", action="append",
                         help=f"reranker name or spec (repeatable; default: "
                              f"{', '.join(DEFAULT_RERANKERS)})")
-    parser.add_argument("--depth", type=int, default=LATENCY_CANDIDATES,
+    parser.add_argument("--depth", type=int, default=DEFAULT_DEPTH,
                         help="candidates reranked per query (default: the cross-encoder's "
                              "own default depth, what `Index.search(rerank=...)` reranks)")
     parser.add_argument("--max-queries", type=int, default=None,

@@ -129,9 +129,8 @@ def garble_report(text: str) -> GarbleReport:
         reasons = _verdict(signals, chars, len(pieces))
         return GarbleReport(garbled=bool(reasons), chars=chars, words=len(pieces),
                             signals=signals, reasons=reasons)
-    signals = {"cid": len(_CID.findall(text)), "replacement": text.count("\ufffd"),
-               "private_use": 0, "control": 0, "orphan_sign": 0, "visual_order": 0,
-               "impossible_sequence": 0, "mixed_script": 0}
+    signals = dict.fromkeys(_SIGNALS, 0)
+    signals["cid"], signals["replacement"] = len(_CID.findall(text)), text.count("\ufffd")
     body = _CID.sub("", text) if signals["cid"] else text
     pieces = body.split()  # str.split and \s agree on what whitespace is
     chars = sum(map(len, pieces))

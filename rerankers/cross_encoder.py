@@ -21,6 +21,7 @@ from rerankers.base import Candidate, Reranker, zscore
 from rerankers.device import autocast, choose_device, use_bf16
 
 CONFIG_FILE = "reranker.json"
+DEFAULT_DEPTH = 50  # candidates rescored unless told otherwise
 
 
 def is_cross_encoder_dir(path: str | Path) -> bool:
@@ -43,8 +44,8 @@ class CrossEncoderReranker(Reranker):
 
     name = "cross-encoder"
 
-    def __init__(self, model: str | Path, *, depth: int | None = 50, batch_size: int = 32,
-                 max_length: int | None = None, device: str | None = None,
+    def __init__(self, model: str | Path, *, depth: int | None = DEFAULT_DEPTH,
+                 batch_size: int = 32, max_length: int | None = None, device: str | None = None,
                  bf16: bool | None = None, blend: float | None = None,
                  query_prefix: str | None = None, passage_prefix: str | None = None,
                  model_object: Any = None) -> None:

@@ -61,7 +61,7 @@ class TextBlock:
         for ln in lines:
             weights[ln.size] = weights.get(ln.size, 0) + len(ln.text)
             bold = bold and ln.bold
-        self.size = max(weights, key=weights.__getitem__) if len(weights) > 1 else lines[0].size
+        self.size = max(weights, key=weights.__getitem__)
         self.bold = bold
         self.text = join_lines([ln.text for ln in lines])
 
@@ -125,9 +125,8 @@ def _line(spans: list[dict[str, Any]]) -> Line | None:
         bullet = False
         if text[0] in BULLET_CHARS and len(text) > 2 and text[1] == " ":
             bullet, text = True, text[2:].strip()
-        bold = _bold_fonts.get((span["font"], span["flags"], span.get("char_flags", 0)))
-        return Line(text, tuple(span["bbox"]), round(span["size"] * 2) / 2,
-                    _is_bold(span) if bold is None else bold, bullet)
+        return Line(text, tuple(span["bbox"]), round(span["size"] * 2) / 2, _is_bold(span),
+                    bullet)
     bullet = False
     first = spans[0]
     head = first["text"].strip()

@@ -120,7 +120,6 @@ def to_blocks(ordered: Sequence[TextBlock]) -> list[Block]:
     levels = _levels([b for b, k in zip(merged, kinds, strict=True) if k == BlockKind.HEADING])
     out: list[Block] = []
     trail: list[tuple[int, str]] = []
-    section: list[str] = []  # the trail's texts, rebuilt only when a heading changes it
     for b, kind in zip(merged, kinds, strict=True):
         heading = kind is BlockKind.HEADING
         if kind is BlockKind.TABLE:
@@ -134,19 +133,14 @@ def to_blocks(ordered: Sequence[TextBlock]) -> list[Block]:
         level = levels.get(_style(b)) if heading else None
         if heading and level is not None:
             trail[:] = [(lv, t) for lv, t in trail if lv < level]
-            section = [t for _, t in trail]
         x0, y0, x1, y1 = b.bbox
-        if b.meta:
-            meta = {k: v for k, v in b.meta.items() if k != "markdown"}
-            meta.setdefault("font_size", b.size)
-        else:
-            meta = {"font_size": b.size}
-        out.append(Block(kind=kind, text=text, page=b.page, section=section.copy(),
+        meta = {k: v for k, v in b.meta.items() if k != "markdown"}
+        meta.setdefault("font_size", b.size)
+        out.append(Block(kind=kind, text=text, page=b.page, section=[t for _, t in trail],
                          bbox=(round(x0, 2), round(y0, 2), round(x1, 2), round(y1, 2)),
                          level=level, metadata=meta))
         if heading and level is not None:
             trail.append((level, text))
-            section = [t for _, t in trail]
     return out
 
 

@@ -38,23 +38,31 @@ class FoundTable:
     columns: int
 
 
+def _add_box(horiz: list[Rect], vert: list[Rect], box: Rect, middle: bool) -> None:
+    """A box as rules: a thin one is one rule (along its middle when `middle`, else along
+    its top or left edge), any other gives its four edges."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    if h < 3 and w > 5:
+        y = (y0 + y1) / 2 if middle else y0
+        horiz.append((x0, y, x1, y))
+    elif w < 3 and h > 5:
+        x = (x0 + x1) / 2 if middle else x0
+        vert.append((x, y0, x, y1))
+    elif w > 5 and h > 5:
+        horiz += [(x0, y0, x1, y0), (x0, y1, x1, y1)]
+        vert += [(x0, y0, x0, y1), (x1, y0, x1, y1)]
+
+
 def _vector_segments(page_dict: dict[str, Any]) -> tuple[list[Rect], list[Rect]]:
     """Rules as MuPDF's text device saw them (`TEXT_COLLECT_VECTORS`): one box per path,
-    free with the page's text. A thin box is a rule, any other box gives its four edges."""
+    free with the page's text. A stroked line's box is the line widened on both sides, so a
+    thin box stands for the rule along its middle."""
     horiz: list[Rect] = []
     vert: list[Rect] = []
     for block in page_dict["blocks"]:
-        if block.get("type") != 3:
-            continue
-        x0, y0, x1, y1 = block["bbox"]
-        w, h = x1 - x0, y1 - y0
-        if h < 3 and w > 5:  # a stroked line's box is the line widened on both sides
-            horiz.append((x0, (y0 + y1) / 2, x1, (y0 + y1) / 2))
-        elif w < 3 and h > 5:
-            vert.append(((x0 + x1) / 2, y0, (x0 + x1) / 2, y1))
-        elif w > 5 and h > 5:
-            horiz += [(x0, y0, x1, y0), (x0, y1, x1, y1)]
-            vert += [(x0, y0, x0, y1), (x1, y0, x1, y1)]
+        if block.get("type") == 3:
+            _add_box(horiz, vert, block["bbox"], middle=True)
     return horiz, vert
 
 
@@ -73,15 +81,8 @@ def _segments(drawings: list[dict[str, Any]]) -> tuple[list[Rect], list[Rect]]:
                     vert.append((ax, min(ay, by), ax, max(ay, by)))
             elif op == "re":
                 x0, y0, x1, y1 = item[1]
-                w, h = abs(x1 - x0), abs(y1 - y0)
-                x0, x1, y0, y1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
-                if h < 3 and w > 5:
-                    horiz.append((x0, y0, x1, y0))
-                elif w < 3 and h > 5:
-                    vert.append((x0, y0, x0, y1))
-                elif w > 5 and h > 5:
-                    horiz += [(x0, y0, x1, y0), (x0, y1, x1, y1)]
-                    vert += [(x0, y0, x0, y1), (x1, y0, x1, y1)]
+                box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+                _add_box(horiz, vert, box, middle=False)
     return horiz, vert
 
 
@@ -300,7 +301,7 @@ def find_tables(page: Any, page_dict: dict[str, Any]) -> list[FoundTable]:
     if not _grid(*_vector_segments(page_dict), width, height):
         return found  # no grid even in the paths' boxes: skip reading the drawings
     drawings = page.get_cdrawings()
-    regions = grid_regions(page, drawings)
+    regions = _grid(*_segments(drawings), width, height)
     if not regions:
         return found
     spans = _spans(page_dict)
