@@ -112,11 +112,15 @@ def _embed_rows(r: dict[str, Any]) -> list[Row]:
 def _pdf_rows(r: dict[str, Any]) -> list[Row]:
     if "skipped" in r:
         return [("PDF loader vs raw get_text()", "—", "—", "skipped", r["skipped"])]
+    # Judged on the median of the back-to-back pairs: the machine's drift cancels within a
+    # pair, while the two best-of times may come from different moments.
     median = r.get("ratio_median_of_pairs")
-    result = f"{r['ratio']}×" + (f" (median of pairs {median}×)" if median is not None else "")
-    return [(f"PDF loader vs raw get_text(), {r['file']}, best of {r.get('repeat', 3)} "
-             "(pages/s)", f"{r['loader_pages_per_s']}", f"{r['raw_pages_per_s']}", result,
-             f"≥ 0.5× — {_ok(r['ratio'] >= 0.5)}")]
+    judged = r["ratio"] if median is None else median
+    result = (f"{r['ratio']}×" if median is None
+              else f"{median}× median of pairs (best of each: {r['ratio']}×)")
+    return [(f"PDF loader vs raw get_text(), {r['file']}, {r.get('repeat', 3)} alternating "
+             "runs (pages/s, best)", f"{r['loader_pages_per_s']}", f"{r['raw_pages_per_s']}",
+             result, f"≥ 0.5× — {_ok(judged >= 0.5)}")]
 
 
 def _dense_rows(r: dict[str, Any]) -> list[Row]:

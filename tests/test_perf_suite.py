@@ -36,3 +36,23 @@ def test_headline_table_marks_goals() -> None:
     assert "skipped" in good
     bad = render(_report(0.5, 60.0))
     assert "≥ 0.9× — NOT met" in bad and "p50 ≤ 20, p95 ≤ 50 — NOT met" in bad
+
+
+def _pdf(ratio: float, median: float | None) -> dict:
+    result = {"file": "g.pdf", "pages": 76, "repeat": 9, "raw_pages_per_s": 500.0,
+              "loader_pages_per_s": 500.0 * ratio, "ratio": ratio}
+    if median is not None:
+        result["ratio_median_of_pairs"] = median
+    report = _report(0.97, 40.0)
+    report["parts"]["pdf"] = {"status": "ok", "seconds": 1.0, "result": result}
+    return report
+
+
+def test_pdf_goal_is_judged_on_the_median_of_pairs() -> None:
+    """Best-of times can come from different moments of a drifting machine; each pair ran
+    back to back, so the median of the pairs decides, and both numbers are shown."""
+    met = render(_pdf(0.48, 0.52))
+    assert "0.52× median of pairs (best of each: 0.48×) | ≥ 0.5× — met |" in met
+    missed = render(_pdf(0.55, 0.47))
+    assert "0.47× median of pairs (best of each: 0.55×) | ≥ 0.5× — NOT met |" in missed
+    assert "0.49× | ≥ 0.5× — NOT met |" in render(_pdf(0.49, None))  # an older report
