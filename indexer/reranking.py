@@ -10,7 +10,9 @@ CLI's `--rerank` can tune one.
 from __future__ import annotations
 
 import copy
+import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -98,8 +100,14 @@ def register_project_rerankers() -> None:
 
 register_project_rerankers()
 
-_CACHE: dict[tuple[str, int], Reranker] = {}
+# Built rerankers, least recently used last out. A cross-encoder holds ~0.5 GB of weights, so
+# the cache is bounded (INDEXER_RERANKER_CACHE entries) and keyed on what the reranker *is*
+# (its name and options, and for rerankers that read vectors, which model makes them) — never
+# on a per-call object such as a bound method, whose id changes on every search (issue 14).
+CACHE_SIZE = int(os.environ.get("INDEXER_RERANKER_CACHE") or 4)
+_CACHE: OrderedDict[tuple[Any, ...], Reranker] = OrderedDict()
 _LOCK = threading.Lock()
+TAKES_EMBED = frozenset({"mmr"})  # rerankers whose factory accepts `embed=`
 
 
 def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
@@ -131,19 +139,54 @@ def _value(text: str) -> Any:
     return text
 
 
+def embed_key(embed: EmbedFn | None) -> Any:
+    """What identifies an embed function's vectors: for an Embedder's bound method, the model
+    (name and checksum: two Embedders of one model give the same vectors); else the function
+    itself. The cache entry holds the function, so an id in the key cannot be reused while
+    the entry lives."""
+    if embed is None:
+        return None
+    owner, func = getattr(embed, "__self__", None), getattr(embed, "__func__", None)
+    if owner is None or func is None:
+        return embed
+    checksum = getattr(owner, "checksum", None)
+    model = getattr(owner, "model_name", None)
+    ident = ("model", model, checksum) if checksum else ("object", id(owner))
+    return (*ident, func.__qualname__)
+
+
 def get_reranker(rerank: str | Path | Reranker, embed: EmbedFn | None = None) -> Reranker:
-    """A built reranker for a name/path/spec, cached per process (and per embed function)."""
+    """A built reranker for a name/path/spec, built once per (name, options) per process.
+
+    `embed` is handed to rerankers that read vectors (MMR) and only then part of the key; the
+    cache keeps the `CACHE_SIZE` most recently used rerankers."""
     if isinstance(rerank, Reranker):
         return rerank
-    spec = str(rerank)
-    key = (spec, id(embed) if embed is not None else 0)
+    name, options = parse_spec(str(rerank))
+    takes_embed = embed is not None and name in TAKES_EMBED and "embed" not in options
+    where = str(trained_model_dir(options.get("models_dir"))) if name == TRAINED_NAME else None
+    key = (name, where, tuple(sorted((k, repr(v)) for k, v in options.items())),
+           embed_key(embed) if takes_embed else None)
     with _LOCK:
-        if key not in _CACHE:
-            name, options = parse_spec(spec)
-            if embed is not None and name == "mmr":
-                options.setdefault("embed", embed)
-            _CACHE[key] = rerankers.get(name, **options)
-        return _CACHE[key]
+        reranker = _CACHE.get(key)
+        if reranker is not None:
+            _CACHE.move_to_end(key)
+            return reranker
+    if takes_embed:
+        options["embed"] = embed
+    built = rerankers.get(name, **options)  # outside the lock: building may load a model
+    with _LOCK:
+        reranker = _CACHE.setdefault(key, built)  # a racing builder's object wins once
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > max(1, CACHE_SIZE):
+            _CACHE.popitem(last=False)
+        return reranker
+
+
+def cached_rerankers() -> int:
+    """How many built rerankers the process holds (for tests and memory reports)."""
+    with _LOCK:
+        return len(_CACHE)
 
 
 def clear_cache() -> None:
