@@ -23,12 +23,14 @@ from chunkers.tokens import (
     default_counter,
     default_tokenizer_path,
 )
+from chunkers.window import lead_window
 from loaders import Document
 
 __all__ = [
     "ApproximateCounter", "Chunk", "ChunkerConfig", "HFTokenizerCounter", "TokenCounter",
     "TokenizersCounter", "chunk_document", "chunk_id", "chunk_paragraphs", "chunk_structure",
-    "counter_from", "default_counter", "default_tokenizer_path", "split_sentences",
+    "counter_from", "default_counter", "default_tokenizer_path", "lead_window",
+    "split_sentences",
 ]
 
 

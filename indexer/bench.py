@@ -13,7 +13,7 @@ import hashlib
 import json
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,12 +22,19 @@ import numpy as np
 
 import benchmarks
 from indexer.embedder import Embedder
+from indexer.harness import baseline
 from indexer.hits import Hit
 from indexer.index import Index
 from indexer.manifest import IndexError_
 from loaders import Block, BlockKind, Document
 
 FUSIONS = ("adaptive", "rrf", "minmax", "zscore")
+BASELINES = baseline.SYSTEMS
+CONVENTIONS = {
+    "all": "mean over every judged query; a query none of whose judged documents is "
+           "relevant scores 0 (trec_eval's convention)",
+    "judged-only": "mean over the queries with at least one relevant document",
+}
 
 
 @dataclass(frozen=True)
@@ -43,13 +50,21 @@ class SystemSpec:
     def first_stage(self) -> str | None:
         return self.name.split("+rerank:")[0] if self.rerank else None
 
+    @property
+    def baseline(self) -> bool:
+        """A whole-document "afternoon" system (indexer.harness.baseline), not the index."""
+        return self.mode in BASELINES
+
     @classmethod
     def parse(cls, text: str) -> SystemSpec:
         text = text.strip()
+        if text in BASELINES:
+            return cls(text, text, "", None)
         base, _, rerank = text.partition("+rerank:")
         mode, _, fusion = base.partition(":")
         if mode not in ("bm25", "dense", "hybrid"):
-            raise ValueError(f"unknown system {text!r}: the mode must be bm25, dense or hybrid")
+            raise ValueError(f"unknown system {text!r}: the mode must be bm25, dense or "
+                             f"hybrid, or a baseline ({', '.join(BASELINES)})")
         if fusion and (mode != "hybrid" or fusion not in FUSIONS):
             raise ValueError(f"unknown system {text!r}: fusion applies to hybrid and is one of "
                              f"{', '.join(FUSIONS)}")
@@ -88,12 +103,15 @@ def corpus_documents(ds: benchmarks.Dataset) -> list[Document]:
 
 
 def open_or_build(ds: benchmarks.Dataset, cache_dir: Path, embedder: Embedder,
-                  progress: bool = False, log: Callable[[str], None] = lambda _m: None
-                  ) -> tuple[Index, dict[str, Any]]:
-    """An index of the dataset's corpus, reused when dataset and model are unchanged."""
+                  progress: bool = False, log: Callable[[str], None] = lambda _m: None,
+                  settings: Mapping[str, Any] | None = None) -> tuple[Index, dict[str, Any]]:
+    """An index of the dataset's corpus, reused when dataset, model and build settings
+    (`build_settings()`: the defaults unless given) are unchanged."""
 
     assert ds.path is not None
-    key = f"{benchmarks.fingerprint(ds.path)[:16]}-{embedder.checksum[:12]}"
+    settings = settings or build_settings()
+    key = (f"{benchmarks.fingerprint(ds.path)[:16]}-{embedder.checksum[:12]}-"
+           f"{_settings_key(settings)}")
     path = cache_dir / f"{_safe(ds.name)}-{key}"
     stats_file = path / "bench-build.json"
     # One builder per dataset across processes; others wait and then reuse its index.
@@ -104,24 +122,56 @@ def open_or_build(ds: benchmarks.Dataset, cache_dir: Path, embedder: Embedder,
                 return Index.open(path, embedder=embedder), json.loads(stats_file.read_text())
             except IndexError_ as exc:  # built by another version (tokenizer lists, format)
                 log(f"rebuilding {path.name}: {exc}")
-        _build(ds, path, embedder, progress)
+        _build(ds, path, embedder, progress, settings)
     return Index.open(path, embedder=embedder), json.loads(stats_file.read_text())
 
 
-def _build(ds: benchmarks.Dataset, path: Path, embedder: Embedder, progress: bool) -> None:
-    """Build beside the final place and rename, so a half-built index is never reused."""
+def build_settings(chunker: Mapping[str, Any] | None = None,
+                   documents: Mapping[str, Any] | bool | None = None) -> dict[str, Any]:
+    """What an index build depends on besides data and model: the chunker's, the document
+    vectors' and BM25's settings (defaults unless overridden), so a changed default or an
+    A/B variant never reuses another build."""
+    from chunkers import ChunkerConfig
+    from indexer.bm25 import TokenizerConfig
+    from indexer.doc_scoring import DocumentScoring
+
+    if documents is False:
+        docs = None
+    elif documents is None or documents is True:
+        docs = DocumentScoring().to_dict()
+    else:
+        docs = DocumentScoring.from_dict(documents).to_dict()
+    return {"chunker": ChunkerConfig().replace(**(chunker or {})).to_dict(),
+            "documents": docs, "bm25": TokenizerConfig().to_dict()}
+
+
+def _settings_key(settings: Mapping[str, Any]) -> str:
+    # weight/inject are read at search time, not build time: only the window shapes a build
+    docs = settings.get("documents")
+    shaped = {**settings, "documents": docs and {"window_tokens": docs["window_tokens"]}}
+    return hashlib.sha256(json.dumps(shaped, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def dataset_documents(ds: benchmarks.Dataset, progress: bool = False) -> list[Document]:
+    """The dataset's corpus as Documents: its files loaded, or its BEIR rows converted."""
     from indexer.pipeline import IngestReport, load_paths
 
+    if ds.corpus_dir is not None:
+        return load_paths([ds.corpus_dir], IngestReport(), progress)
+    return corpus_documents(ds)
+
+
+def _build(ds: benchmarks.Dataset, path: Path, embedder: Embedder, progress: bool,
+           settings: Mapping[str, Any]) -> None:
+    """Build beside the final place and rename, so a half-built index is never reused."""
     tmp = path.with_name(path.name + ".building")
     for stale in (tmp, path):
         if stale.exists():
             shutil.rmtree(stale)
     started = time.perf_counter()
-    if ds.corpus_dir is not None:
-        docs = load_paths([ds.corpus_dir], IngestReport(), progress)
-    else:
-        docs = corpus_documents(ds)
-    index = Index.create(tmp, embedder=embedder)
+    docs = dataset_documents(ds, progress)
+    index = Index.create(tmp, embedder=embedder, chunker=settings["chunker"],
+                         documents=settings["documents"] or False)
     index.add(docs, progress=progress)
     info = index.info()
     index.close()
@@ -173,6 +223,13 @@ def run_system(index: Index, spec: SystemSpec, queries: dict[str, str],
     return run, stages, top_dense
 
 
+def run_baseline(whole: baseline.WholeDocuments, system: str, queries: dict[str, str],
+                 vectors: dict[str, np.ndarray], depth: int) -> tuple[dict, dict, dict]:
+    """A whole-document baseline's run (untimed: it is a quality reference)."""
+    run = {qid: whole.run(system, text, vectors[qid], depth) for qid, text in queries.items()}
+    return run, {}, {}
+
+
 def answerability(top_dense: dict[str, float], in_scope: set[str], threshold: float
                   ) -> dict[str, Any]:
     """How the `min_score` gate would do: out-of-scope queries (no judged answer) that still
@@ -197,12 +254,14 @@ def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
               embedder: Embedder | None = None, depth: int = 100,
               max_queries: int | None = None, split: str = "all",
               latency_queries: int = 100, plots: bool = True, progress: bool = False,
-              min_score: float = 0.80,
+              min_score: float = 0.80, judged_only: bool = False,
               log: Callable[[str], None] = lambda _msg: None) -> BenchOutcome:
     """Build/reuse indexes, run every system on every dataset, write the report, check gates.
 
     `split`: `all` queries, or the `heldout` / `train` part of the fixed hash split that
     reranker training uses. `max_queries` keeps a stable subset (sorted by hash) for speed.
+    `judged_only` averages metrics over the queries with a relevant document (else over
+    every judged query, those without one scoring 0: trec_eval's convention).
     Absent datasets (e.g. no ../shared) are reported as skipped, not as errors.
     """
     specs = [SystemSpec.parse(s) for s in systems]
@@ -210,11 +269,14 @@ def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
     if len(set(names)) != len(names):
         raise ValueError("each system may be named once")
     embedder = embedder or Embedder(model)
-    cache = Path(cache_dir) if cache_dir else _default_cache()
+    cache = Path(cache_dir) if cache_dir else default_cache()
     cache.mkdir(parents=True, exist_ok=True)
     res = benchmarks.BenchResults(baseline="bm25" if "bm25" in names else names[0])
     res.meta = {"k": depth, "model": embedder.model_name, "model_checksum": embedder.checksum,
-                "systems": names, "split": split, "started": time.strftime("%FT%TZ",
+                "systems": names, "split": split,
+                "averaging": "judged-only" if judged_only else "all",
+                "averaging_note": CONVENTIONS["judged-only" if judged_only else "all"],
+                "started": time.strftime("%FT%TZ",
                                                                          time.gmtime())}
     for raw in dataset_dirs:
         path = Path(raw)
@@ -223,7 +285,7 @@ def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
             log(f"skip {path}: absent")
             continue
         ds = benchmarks.load_beir(path)
-        qids = _select_queries(ds, split, max_queries)
+        qids = select_queries(ds, split, max_queries)
         ds = ds.subset(qids)
         log(f"{ds.name}: {len(ds.queries)} queries; building or reusing the index")
         index, stats = open_or_build(ds, cache, embedder, progress, log)
@@ -231,8 +293,10 @@ def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
         vecs = embedder.embed_queries(list(texts.values())) if any(
             s.mode != "bm25" for s in specs) else np.zeros((len(texts), 1), np.float32)
         vectors = dict(zip(texts, vecs, strict=True))
-        latency_ids = set(sorted(qids, key=_stable)[:latency_queries])
-        res.qrels[ds.name] = ds.qrels
+        latency_ids = set(sorted(qids, key=stable_key)[:latency_queries])
+        res.qrels[ds.name] = ({q: r for q, r in ds.qrels.items() if any(g > 0 for g in
+                                                                       r.values())}
+                              if judged_only else ds.qrels)
         res.query_langs[ds.name] = ds.query_langs
         kinds = ds.query_field("kind")
         if any(kinds.values()):
@@ -240,9 +304,16 @@ def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
         res.dataset_info[ds.name] = {"path": str(path), "queries": len(qids), **stats,
                                      "fingerprint": benchmarks.fingerprint(path)[:16]}
         runs: dict[str, dict] = {}
+        whole: baseline.WholeDocuments | None = None
         for spec in specs:
             log(f"{ds.name}: running {spec.name}")
-            run, stages, top = run_system(index, spec, texts, vectors, latency_ids, depth)
+            if spec.baseline:
+                if whole is None:
+                    whole = baseline.WholeDocuments.build(dataset_documents(ds), embedder)
+                run, stages, top = run_baseline(whole, spec.name, texts, vectors, depth)
+            else:
+                run, stages, top = run_system(index, spec, texts, vectors, latency_ids,
+                                              depth)
             info = {"mode": spec.mode, "fusion": spec.fusion, "rerank": spec.rerank}
             if top:
                 in_scope = {q for q in qids if any(g > 0 for g in ds.qrels.get(q, {}).values())}
@@ -265,20 +336,21 @@ def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
     return outcome
 
 
-def _select_queries(ds: benchmarks.Dataset, split: str, max_queries: int | None) -> list[str]:
+def select_queries(ds: benchmarks.Dataset, split: str, max_queries: int | None) -> list[str]:
     qids = [q for q in ds.queries if q in ds.qrels or ds.corpus_dir is not None]
     if split in ("train", "heldout"):
         train, heldout = benchmarks.split_by_hash(qids)
         qids = list(train if split == "train" else heldout)
     elif split != "all":
         raise ValueError(f"unknown split {split!r}: use all, train or heldout")
-    qids = sorted(qids, key=_stable)
+    qids = sorted(qids, key=stable_key)
     if max_queries is not None:
         qids = qids[:max_queries]
     return sorted(qids)
 
 
-def _stable(qid: str) -> str:
+def stable_key(qid: str) -> str:
+    """A query's place in stable subsets: its id's sha256."""
     return hashlib.sha256(qid.encode()).hexdigest()
 
 
@@ -286,7 +358,7 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
 
 
-def _default_cache() -> Path:
+def default_cache() -> Path:
     from indexer.cache import default_cache_path
 
     return default_cache_path().parent / "bench"

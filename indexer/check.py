@@ -26,6 +26,7 @@ import numpy as np
 from indexer.manifest import MANIFEST, IndexError_, read_manifest
 
 STORE_FILE, DENSE_FILE, BM25_DIR = "store.sqlite", "dense.faiss", "bm25"
+DOCS_FILE = "documents.faiss"
 _GEN = re.compile(r"^gen-(\d{6})$")
 _KNOWN = {MANIFEST, ".lock"}
 
@@ -73,7 +74,31 @@ def check_index(path: str | Path) -> CheckReport:
                      manifest["dim"])
     bm25 = _guarded(report, BM25_DIR, _check_bm25, report, gen / BM25_DIR, manifest.get("bm25"))
     _compare(report, counts, store, dense, bm25)
+    if manifest.get("documents"):
+        _guarded(report, DOCS_FILE, _check_documents, report, gen / DOCS_FILE,
+                 manifest["dim"], store)
     return report
+
+
+def _check_documents(report: CheckReport, path: Path, dim: int,
+                     store: dict[str, Any] | None) -> None:
+    """One document vector per document with chunks, under its first chunk's row id."""
+    from indexer import dense_io
+
+    try:
+        index, tombstones, _ = dense_io.read(path, int(dim))
+        import faiss
+
+        ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+    except (ValueError, FileNotFoundError, OSError, RuntimeError, MemoryError) as exc:
+        report.problems.append(f"{path.name}: {exc}")
+        return
+    live = set(np.setdiff1d(ids, tombstones).tolist())
+    report.facts["document_vectors"] = len(live)
+    if store is not None and live != set(store["firsts"].tolist()):
+        want = set(store["firsts"].tolist())
+        report.problems.append(f"{path.name}: {len(live - want)} document vectors without a "
+                               f"document, {len(want - live)} documents without a vector")
 
 
 def _guarded(report: CheckReport, what: str, func: Any, *args: Any) -> Any:
@@ -195,6 +220,8 @@ def _check_store(report: CheckReport, path: Path) -> dict[str, Any] | None:
         docs = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         rowids = np.fromiter((r for (r,) in db.execute("SELECT rowid FROM chunks")),
                              dtype=np.int64)
+        firsts = np.fromiter((r for (r,) in db.execute(
+            "SELECT rowid FROM chunks WHERE ord = 0")), dtype=np.int64)
         orphans = db.execute("SELECT COUNT(*) FROM chunks WHERE doc_id NOT IN "
                              "(SELECT id FROM documents)").fetchone()[0]
         declared = db.execute("SELECT COALESCE(SUM(chunk_count), 0) FROM documents"
@@ -210,7 +237,7 @@ def _check_store(report: CheckReport, path: Path) -> dict[str, Any] | None:
         report.problems.append(f"{path.name}: documents declare {declared} chunks, the chunk "
                                f"table holds {len(rowids)}")
     report.facts.update({"documents": int(docs), "chunks": len(rowids)})
-    return {"documents": int(docs), "ids": rowids}
+    return {"documents": int(docs), "ids": rowids, "firsts": firsts}
 
 
 def _check_dense(report: CheckReport, path: Path, dim: int) -> np.ndarray | None:

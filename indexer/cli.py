@@ -253,7 +253,8 @@ def _load_file(file: Path) -> list[Any]:
 @main.command()
 @click.argument("datasets", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--systems", default="bm25,dense,hybrid", show_default=True,
-              help="Comma list of MODE[:FUSION][+rerank:NAME].")
+              help="Comma list of MODE[:FUSION][+rerank:NAME], or the whole-document "
+                   "baselines whole-dense, whole-bm25, whole-rrf.")
 @click.option("--k", "depth", default=100, show_default=True,
               help="Documents retrieved per query (metrics cut at 1..100).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
@@ -270,13 +271,16 @@ def _load_file(file: Path) -> list[Any]:
               help="Queries timed end to end (query encoding included).")
 @click.option("--min-score", type=float, default=0.80, show_default=True,
               help="Answerability threshold (dense cosine) for the false-positive rate.")
+@click.option("--judged-only", is_flag=True,
+              help="Average over queries with a relevant document (default: all judged "
+                   "queries, those without one scoring 0, as trec_eval does).")
 @click.option("--no-plots", is_flag=True)
 @click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout.")
 @handle_errors
 def bench(datasets: tuple[Path, ...], systems: str, depth: int, out_dir: Path | None,
           gate_file: Path | None, cache_dir: Path | None, model: str, split: str,
-          max_queries: int | None, latency_queries: int, min_score: float, no_plots: bool,
-          as_json: bool) -> None:
+          max_queries: int | None, latency_queries: int, min_score: float, judged_only: bool,
+          no_plots: bool, as_json: bool) -> None:
     """Measure retrieval quality and speed on BEIR-layout DATASETS (absent ones are skipped)."""
     from indexer.bench import run_bench
 
@@ -284,7 +288,7 @@ def bench(datasets: tuple[Path, ...], systems: str, depth: int, out_dir: Path | 
         datasets, [s for s in systems.split(",") if s.strip()], out_dir=out_dir,
         gates=gate_file, cache_dir=cache_dir, model=model, depth=depth,
         max_queries=max_queries, split=split, latency_queries=latency_queries,
-        plots=not no_plots, min_score=min_score, log=lambda m: click.echo(m, err=True))
+        plots=not no_plots, min_score=min_score, judged_only=judged_only, log=lambda m: click.echo(m, err=True))
     if as_json:
         _print_json(outcome.report)
     else:
@@ -299,6 +303,9 @@ def bench(datasets: tuple[Path, ...], systems: str, depth: int, out_dir: Path | 
 
 
 def _print_summary(report: dict[str, Any]) -> None:
+    meta = report.get("meta", {})
+    if meta.get("averaging_note"):
+        click.echo(f"metrics averaged {meta.get('averaging')}: {meta['averaging_note']}")
     for name, ds in report.get("datasets", {}).items():
         if ds.get("status") == "skipped":
             click.echo(f"{name}: skipped ({ds.get('skip_reason')})")

@@ -20,11 +20,19 @@ from typing import Any
 
 import numpy as np
 
-from chunkers import Chunk, ChunkerConfig, TokenCounter, chunk_document, counter_from
+from chunkers import (
+    Chunk,
+    ChunkerConfig,
+    TokenCounter,
+    chunk_document,
+    counter_from,
+    lead_window,
+)
 from indexer import filters as filters_mod
 from indexer.bm25 import BM25Index, TokenizerConfig
 from indexer.dense import DenseIndex
 from indexer.dense_config import DenseConfig
+from indexer.doc_scoring import DocumentScoring, combine
 from indexer.embedder import Embedder
 from indexer.fusion import convex_fusion, default_weights, rrf_fusion
 from indexer.hits import Hit
@@ -43,6 +51,7 @@ from loaders import Document
 
 MODES = ("hybrid", "bm25", "dense")
 STORE_FILE, DENSE_FILE, BM25_DIR = "store.sqlite", "dense.faiss", "bm25"
+DOCS_FILE = "documents.faiss"  # one vector per document (its lead window), by document key
 
 
 @dataclass
@@ -54,6 +63,24 @@ class Snapshot:
     store: Store
     dense: DenseIndex
     bm25: BM25Index
+    docs: DenseIndex | None = None  # document vectors (None: an index built without them)
+
+    @property
+    def scoring(self) -> DocumentScoring | None:
+        """How chunks are scored with their documents' vectors; None when they are not."""
+        data = self.manifest.get("documents")
+        return DocumentScoring.from_dict(data) if data and self.docs is not None else None
+
+
+@dataclass
+class Candidates:
+    """Ranked (row ids, scores) per retriever for one query, before fusion; `evidence` holds
+    the parts of a document-aware dense score (`chunk`, `document`) by row id."""
+
+    snapshot: Snapshot
+    lists: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    evidence: dict[str, dict[int, float]] = field(default_factory=dict)
+    top_cosine: float | None = None  # the best chunk's own cosine (the answerability gate)
 
 
 @dataclass
@@ -90,8 +117,13 @@ class Index:
     def create(cls, path: str | Path, model: str = "multilingual-e5-small", *,
                embedder: Embedder | None = None, bm25_config: TokenizerConfig | None = None,
                chunker: ChunkerConfig | Mapping[str, Any] | None = None,
-               dense: DenseConfig | None = None, exist_ok: bool = False) -> Index:
-        """Make an empty index; with `exist_ok`, open it if it exists (checking the model)."""
+               dense: DenseConfig | None = None,
+               documents: DocumentScoring | Mapping[str, Any] | bool | None = None,
+               exist_ok: bool = False) -> Index:
+        """Make an empty index; with `exist_ok`, open it if it exists (checking the model).
+
+        `documents`: document-aware dense scoring (`DocumentScoring`, a dict of its settings,
+        True for the defaults, False to index chunks alone)."""
         root = Path(path)
         if (root / "manifest.json").exists():
             if exist_ok:
@@ -113,6 +145,9 @@ class Index:
                     {"prompt": embedder.prompts.get("passage", ""), **(chunker or {})})
             bm25 = BM25Index(bm25_config or TokenizerConfig()).build([], [])
             bm25.save(gen / BM25_DIR)
+            scoring = _scoring(documents)
+            if scoring is not None:
+                DenseIndex(embedder.dim, config=dense).save(gen / DOCS_FILE)
             manifest = {
                 "generation_dir": gen.name,
                 "model": embedder.describe(),
@@ -120,6 +155,7 @@ class Index:
                 "bm25": bm25.config.to_dict(),
                 "chunker": chunker.to_dict(),
                 "dense": dense_index.describe(),
+                "documents": scoring.to_dict() if scoring is not None else None,
                 "counts": {"documents": 0, "chunks": 0},
                 "files": file_checksums(gen),
             }
@@ -195,24 +231,15 @@ class Index:
         snap = self._snap  # one consistent generation for the whole query
         if not query.strip() or k <= 0:
             return []
-        allowed = self._allowed(snap, filters)
         depth = max(depth, k)
         clock = _Clock(timings)
-        scores: dict[str, dict[int, float]] = {}
-        lists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        if mode in ("hybrid", "bm25"):
-            lists["bm25"] = snap.bm25.search(query, depth, allowed=allowed)
-            clock.lap("bm25")
-        if mode in ("hybrid", "dense"):
-            qv = self.embedder.embed_query(query) if query_vector is None else query_vector
-            clock.lap("embed")
-            lists["dense"] = snap.dense.search(qv, depth, allowed=allowed)
-            clock.lap("dense")
-            top = lists["dense"][1]
-            if min_score is not None and (len(top) == 0 or float(top[0]) < min_score):
-                return []
-        for name, (ids, sc) in lists.items():
-            scores[name] = {int(i): float(s) for i, s in zip(ids, sc, strict=True)}
+        found = self._candidates(snap, query, depth, mode, filters, query_vector, clock)
+        if min_score is not None and (found.top_cosine is None or found.top_cosine < min_score):
+            return []
+        lists = found.lists
+        scores: dict[str, dict[int, float]] = {
+            name: {int(i): float(s) for i, s in zip(ids, sc, strict=True)}
+            for name, (ids, sc) in lists.items()}
         if mode == "hybrid":
             if fusion == "adaptive":  # the default: z-score, BM25 off across scripts
                 weights = {**default_weights(query, lists["dense"][0], snap.store),
@@ -234,6 +261,7 @@ class Index:
             if row is None:  # a vector whose chunk is gone: never show it
                 continue
             per = {name: s[rowid] for name, s in scores.items() if rowid in s}
+            per.update({name: s[rowid] for name, s in found.evidence.items() if rowid in s})
             per[mode if mode != "hybrid" else "fused"] = score
             hits.append(_hit(row, score, per))
         if rerank is not None:
@@ -242,6 +270,42 @@ class Index:
         for rank, hit in enumerate(hits[:k], start=1):
             hit.rank = rank
         return hits[:k]
+
+    def candidates(self, query: str, depth: int = 100, mode: str = "hybrid", *,
+                   filters: Mapping[str, Any] | None = None,
+                   query_vector: np.ndarray | None = None,
+                   documents: DocumentScoring | None = None) -> Candidates:
+        """Each retriever's ranked list before fusion (`search` = candidates → fuse → fetch
+        → rerank), from one snapshot: what sweeps and tools need without private state.
+        `documents` overrides the stored document-scoring weight and injection (an index
+        built without document vectors ignores it)."""
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        return self._candidates(self._snap, query, depth, mode, filters, query_vector,
+                                _Clock(None), documents)
+
+    def _candidates(self, snap: Snapshot, query: str, depth: int, mode: str,
+                    filters: Mapping[str, Any] | None, query_vector: np.ndarray | None,
+                    clock: _Clock, documents: DocumentScoring | None = None) -> Candidates:
+        allowed = self._allowed(snap, filters)
+        found = Candidates(snapshot=snap)
+        if mode in ("hybrid", "bm25"):
+            found.lists["bm25"] = snap.bm25.search(query, depth, allowed=allowed)
+            clock.lap("bm25")
+        if mode in ("hybrid", "dense"):
+            qv = self.embedder.embed_query(query) if query_vector is None else query_vector
+            clock.lap("embed")
+            ids, sc = snap.dense.search(qv, depth, allowed=allowed)
+            found.top_cosine = float(sc[0]) if len(sc) else None
+            scoring = snap.scoring
+            if scoring is not None and documents is not None:
+                scoring = documents
+            if scoring is not None and scoring.weight > 0 and len(ids):
+                ids, sc = _document_aware(snap, scoring, qv, ids, sc, depth, allowed,
+                                          found.evidence)
+            found.lists["dense"] = (ids, sc)
+            clock.lap("dense")
+        return found
 
     def _allowed(self, snap: Snapshot, filters: Mapping[str, Any] | None) -> np.ndarray | None:
         clause = filters_mod.to_sql(filters)
@@ -291,10 +355,14 @@ class Index:
     def chunk(self, doc: Document) -> list[Chunk]:
         """Chunk a document as this index does: its stored chunker settings, its model's
         tokenizer for the budget."""
+        return chunk_document(doc, self._snap.manifest.get("chunker") or None, self.counter())
+
+    def counter(self) -> TokenCounter:
+        """The model's token counter (chunk budgets, document windows), made on first use."""
         if self._counter is None:
             tok = Path(self.embedder.path) / "tokenizer.json"
             self._counter = counter_from(tok if tok.is_file() else self.embedder.model.tokenizer)
-        return chunk_document(doc, self._snap.manifest.get("chunker") or None, self._counter)
+        return self._counter
 
     def documents_by_source(self) -> dict[str, list[tuple[str, str]]]:
         """Source path → [(document id, checksum)]: what ingest needs to skip unchanged files."""
@@ -311,7 +379,7 @@ class Index:
     def _writing(self):  # noqa: ANN202
         with self._write_lock, _file_lock(self.root):
             self.refresh()
-            txn = _Transaction(self.root, self._snap, self.embedder)
+            txn = _Transaction(self.root, self._snap, self.embedder, self.counter)
             try:
                 yield self._snap, txn
             except BaseException:
@@ -329,14 +397,18 @@ class Index:
 class _Transaction:
     """Builds the next generation in a fresh directory; commit switches the manifest."""
 
-    def __init__(self, root: Path, snap: Snapshot, embedder: Embedder) -> None:
+    def __init__(self, root: Path, snap: Snapshot, embedder: Embedder,
+                 counter: Callable[[], TokenCounter]) -> None:
         self.root, self.base, self.embedder = root, snap, embedder
+        self._counter = counter
         _remove_stale_generations(root, keep={snap.gen.name})
         self.gen = root / next_generation_name(root)
         self.gen.mkdir()
         self.store = Store.copy_of(snap.store, self.gen / STORE_FILE)
         self.dense = DenseIndex.load(snap.gen / DENSE_FILE, snap.manifest["dim"])
         self.bm25 = BM25Index.load(snap.gen / BM25_DIR)
+        self.docs = DenseIndex.load(snap.gen / DOCS_FILE, snap.manifest["dim"]) \
+            if snap.docs is not None else None
         self.changed = False
 
     def upsert(self, batch: Sequence[tuple[Document, list[Chunk]]], *, progress: bool,
@@ -353,17 +425,37 @@ class _Transaction:
             else np.zeros((0, self.dense.dim), np.float32)
         report.embedded += self.embedder.computed - before
         rowids: list[int] = []
+        keys: list[int] = []  # each document's first chunk row id: its vector's id
         next_id = self.store.next_rowid()
         for doc, cs in batch:
             rowids += self.store.put_document(doc, cs, next_id)
+            if cs:
+                keys.append(next_id)
             next_id += len(cs)
         ids = np.asarray(rowids, dtype=np.int64)
+        if self.docs is not None and keys:
+            windows = self.windows(batch)
+            before = self.embedder.computed
+            self.docs.add(np.asarray(keys, dtype=np.int64), self.embedder.embed_passages(windows))
+            report.embedded += self.embedder.computed - before
         if len(ids):
             self.dense.add(ids, vectors)
             self.bm25.upsert([c.context_text for c in chunks], ids.tolist(),
                              [c.language for c in chunks])
         report.chunks_added += len(chunks)
         self.changed = True
+
+    @property
+    def counter(self) -> TokenCounter:
+        return self._counter()
+
+    def windows(self, batch: Sequence[tuple[Document, list[Chunk]]]) -> list[str]:
+        """The lead window of each document that has chunks, as its vector is made from."""
+        scoring = DocumentScoring.from_dict(self.base.manifest["documents"])
+        chunker = ChunkerConfig.from_dict(self.base.manifest.get("chunker") or {})
+        return [lead_window(doc, self.counter, scoring.window_tokens, prompt=chunker.prompt,
+                            special_tokens=chunker.special_tokens)
+                for doc, cs in batch if cs]
 
     def delete(self, doc_ids: Sequence[str], report: AddReport) -> None:
         stale: list[int] = []
@@ -380,6 +472,8 @@ class _Transaction:
             ids = np.asarray(rowids, dtype=np.int64)
             self.dense.remove(ids)
             self.bm25.delete(ids.tolist())
+            if self.docs is not None:  # a document's vector id is one of its chunks' ids
+                self.docs.remove(ids)
 
     def commit(self) -> Snapshot:
         docs, chunks = self.store.count("documents"), self.store.count("chunks")
@@ -387,9 +481,15 @@ class _Transaction:
             self.abort()
             raise IndexError_(f"{self.root}: inconsistent write (chunks={chunks}, vectors="
                               f"{len(self.dense)}, bm25={self.bm25.doc_count}); not committed")
+        if self.docs is not None and len(self.docs) != self.store.documents_with_chunks():
+            self.abort()
+            raise IndexError_(f"{self.root}: inconsistent write ({len(self.docs)} document "
+                              "vectors for the documents that have chunks); not committed")
         self.store.finish()
         self.dense.save(self.gen / DENSE_FILE)
         self.bm25.save(self.gen / BM25_DIR)
+        if self.docs is not None:
+            self.docs.save(self.gen / DOCS_FILE)
         fsync_dir(self.gen)
         manifest = {**self.base.manifest, "generation_dir": self.gen.name,
                     "counts": {"documents": docs, "chunks": chunks},
@@ -420,6 +520,57 @@ class _Clock:
             now = time.perf_counter()
             self.sink[stage] = self.sink.get(stage, 0.0) + now - self.last
             self.last = now
+
+
+def _scoring(documents: DocumentScoring | Mapping[str, Any] | bool | None
+             ) -> DocumentScoring | None:
+    if documents is None or documents is True:
+        return DocumentScoring()
+    if documents is False:
+        return None
+    if isinstance(documents, DocumentScoring):
+        return documents
+    return DocumentScoring.from_dict(documents)
+
+
+def _document_aware(snap: Snapshot, scoring: DocumentScoring, qv: np.ndarray,
+                    ids: np.ndarray, sc: np.ndarray, depth: int, allowed: np.ndarray | None,
+                    evidence: dict[str, dict[int, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Chunk candidates rescored with their documents' vectors (see indexer.doc_scoring);
+    unfiltered searches also bring in the chunks of the best-matching documents."""
+    assert snap.docs is not None
+    q = np.asarray(qv, dtype=np.float32).reshape(-1)
+    own = {int(i): float(s) for i, s in zip(ids, sc, strict=True)}
+    doc_scores: dict[int, float] = {}
+    if allowed is None and scoring.inject > 0 and len(snap.docs):
+        d_ids, d_sc = snap.docs.search(q, scoring.inject)
+        doc_scores = {int(i): float(s) for i, s in zip(d_ids, d_sc, strict=True)}
+        members = snap.store.chunks_of_documents(list(doc_scores))
+        new = [r for rs in members.values() for r in rs if r not in own]
+        if new:
+            own.update(zip(new, (_vectors(snap.dense, new) @ q).tolist(), strict=True))
+    doc_of = snap.store.document_keys(list(own))
+    missing = sorted({d for d in doc_of.values() if d not in doc_scores})
+    if missing:
+        doc_scores.update(zip(missing, (_vectors(snap.docs, missing) @ q).tolist(),
+                              strict=True))
+    out_ids, out_sc = combine(own, doc_of, doc_scores, scoring.weight, depth)
+    evidence["chunk"] = {int(r): own[int(r)] for r in out_ids}
+    evidence["document"] = {int(r): doc_scores[doc_of[int(r)]] for r in out_ids
+                            if int(r) in doc_of and doc_of[int(r)] in doc_scores}
+    return out_ids, out_sc
+
+
+def _vectors(dense: DenseIndex, ids: Sequence[int]) -> np.ndarray:
+    """Stored vectors of `ids`; an id with none (a damaged or foreign index) scores -1."""
+    try:
+        return dense.vectors(np.asarray(ids, dtype=np.int64))
+    except KeyError:
+        out = np.zeros((len(ids), dense.dim), np.float32)
+        for i, rowid in enumerate(ids):
+            with contextlib.suppress(KeyError):
+                out[i] = dense.vectors(np.asarray([rowid], dtype=np.int64))[0]
+        return out
 
 
 def _fuse(lists: Mapping[str, tuple[np.ndarray, np.ndarray]], fusion: str,
@@ -471,6 +622,8 @@ def _load_snapshot(root: Path, manifest: dict[str, Any]) -> Snapshot:
         store = Store.open_readonly(safe_file(gen, STORE_FILE))
         dense = DenseIndex.load(safe_file(gen, DENSE_FILE), int(manifest["dim"]))
         bm25 = BM25Index.load(safe_file(gen, BM25_DIR))
+        docs = DenseIndex.load(safe_file(gen, DOCS_FILE), int(manifest["dim"])) \
+            if manifest.get("documents") else None
     except (ValueError, FileNotFoundError, KeyError, TypeError) as exc:
         raise IndexError_(f"{gen}: cannot open index files ({exc})") from None
     if bm25.config.to_dict() != manifest.get("bm25"):
@@ -483,7 +636,10 @@ def _load_snapshot(root: Path, manifest: dict[str, Any]) -> Snapshot:
     if len(dense) != counts.get("chunks") or bm25.doc_count != counts.get("chunks"):
         raise IndexError_(f"{gen}: {len(dense)} vectors and {bm25.doc_count} BM25 documents "
                           f"for {counts.get('chunks')} chunks in the manifest")
-    return Snapshot(manifest, gen, store, dense, bm25)
+    if docs is not None and len(docs) > counts.get("documents", 0):
+        raise IndexError_(f"{gen}: {len(docs)} document vectors for {counts.get('documents')} "
+                          "documents in the manifest")
+    return Snapshot(manifest, gen, store, dense, bm25, docs)
 
 
 def _remove_stale_generations(root: Path, keep: set[str]) -> None:

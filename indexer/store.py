@@ -181,6 +181,38 @@ class Store:
         return [found.get(r) for r in ids]
 
     @_reads
+    def documents_with_chunks(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM chunks WHERE ord = 0").fetchone()[0])
+
+    @_reads
+    def document_keys(self, rowids: Sequence[int]) -> dict[int, int]:
+        """Each chunk's document key: the row id of its document's first chunk (ord 0), the
+        id the document's own vector is stored under."""
+        out: dict[int, int] = {}
+        ids = [int(r) for r in rowids]
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            marks = ",".join("?" * len(part))
+            out.update(self.db.execute(
+                "SELECT c.rowid, f.rowid FROM chunks c JOIN chunks f "
+                f"ON f.doc_id = c.doc_id AND f.ord = 0 WHERE c.rowid IN ({marks})", part))
+        return out
+
+    @_reads
+    def chunks_of_documents(self, keys: Sequence[int]) -> dict[int, list[int]]:
+        """Document key → the row ids of all its chunks."""
+        out: dict[int, list[int]] = {}
+        ids = [int(k) for k in keys]
+        if not ids:
+            return out
+        marks = ",".join("?" * len(ids))
+        for key, rowid in self.db.execute(
+                "SELECT f.rowid, c.rowid FROM chunks f JOIN chunks c ON c.doc_id = f.doc_id "
+                f"WHERE f.rowid IN ({marks}) AND f.ord = 0 ORDER BY c.rowid", ids):
+            out.setdefault(key, []).append(rowid)
+        return out
+
+    @_reads
     def filter_rowids(self, where: str, params: Sequence[Any]) -> list[int]:
         return [r for (r,) in self.db.execute(f"SELECT rowid FROM chunks WHERE {where}",
                                               list(params))]

@@ -5,7 +5,7 @@ BM25 only matches what is written the same way. When a Hindi query meets English
 50/50 fusion lets that noise push good dense hits down. The dense retriever's top candidates
 show which languages can answer; `share` is the part of them written in the query's script.
 
-The default (`default_weights`) was chosen by `python -m benchmarks.sweep_fusion` on the
+The default (`default_weights`) was chosen by `python -m indexer.harness.sweep` on the
 golden, adversarial and ../shared sets: z-score fusion with dense 0.8 / BM25 0.2 never lost
 more than 0.002 nDCG@10 to the better single retriever and gained up to +0.014; scaling BM25
 by `share` cost 0.006 on the adversarial set, so BM25 is only switched off when no dense

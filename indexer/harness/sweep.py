@@ -1,0 +1,197 @@
+"""The retrieval sweep behind the defaults: document weight × fusion, chosen across datasets.
+
+    python -m indexer.harness.sweep corpora/golden corpora/adversarial \
+        ../shared/datasets/{mediqa-dev,xquad-hi,xquad-en,flores-xling} --out benchmarks/SWEEP
+
+Each retriever runs once per query (depth 100): BM25 once, dense once per document weight;
+every fusion variant is computed from the same lists, so comparisons are paired. nDCG@10 is
+averaged over the queries with at least one relevant document (judged-only). The default is
+chosen by mean nDCG@10 over all datasets, and a leave-one-dataset-out table shows, for each
+set, what the other sets would have chosen and what that costs against the set's own best:
+a default no single set picks. The whole-document baselines (indexer.harness.baseline) are
+scored beside every variant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+Lists = dict[str, tuple[np.ndarray, np.ndarray]]
+Fuse = Callable[[Lists, bool], list[tuple[int, float]]]
+DOC_WEIGHTS = (0.0, 0.25, 0.5, 0.75)
+
+
+def fusions() -> dict[str, Fuse]:
+    """name → f(lists, cross_script). Every fused variant keeps the cross-script rule (BM25
+    off when no dense candidate is in the query's script) unless its name says `+xs-off`."""
+    from indexer.fusion import convex_fusion, rrf_fusion
+
+    def rrf(bm25_weight: float, rule: bool) -> Fuse:
+        def fuse(lists: Lists, cross: bool) -> list[tuple[int, float]]:
+            w = 0.0 if (rule and cross) else bm25_weight
+            return rrf_fusion({n: [int(i) for i in ids] for n, (ids, _) in lists.items()},
+                              {"bm25": w, "dense": 1.0})
+        return fuse
+
+    def convex(alpha: float, norm: str, rule: bool) -> Fuse:
+        def fuse(lists: Lists, cross: bool) -> list[tuple[int, float]]:
+            w = 0.0 if (rule and cross) else 1.0 - alpha
+            return convex_fusion(lists, {"bm25": w, "dense": alpha}, norm)
+        return fuse
+
+    out: dict[str, Fuse] = {
+        "bm25": lambda lists, cross: list(zip(*[a.tolist() for a in lists["bm25"]],
+                                              strict=True)),
+        "dense": lambda lists, cross: list(zip(*[a.tolist() for a in lists["dense"]],
+                                               strict=True)),
+    }
+    for w in (1.0, 0.5):
+        out[f"rrf w={w}"] = rrf(w, True)
+    out["rrf w=1.0 +xs-off"] = rrf(1.0, False)
+    for norm in ("zscore", "minmax"):
+        for alpha in (0.5, 0.6, 0.7, 0.8):
+            out[f"{norm} a={alpha}"] = convex(alpha, norm, True)
+    out["zscore a=0.8 +xs-off"] = convex(0.8, "zscore", False)
+    return out
+
+
+def sweep_dataset(path: Path, embedder: Any, cache: Path, max_queries: int | None,
+                  weights: Sequence[float] = DOC_WEIGHTS, depth: int = 100) -> dict[str, Any]:
+    """nDCG@10 (judged-only) of every (document weight, fusion) variant and the baselines."""
+    import benchmarks
+    from indexer.bench import dataset_documents, open_or_build, select_queries, stable_key
+    from indexer.doc_scoring import DocumentScoring
+    from indexer.fusion import adaptive_weights
+    from indexer.harness import baseline
+
+    ds = benchmarks.load_beir(path)
+    qids = [q for q in select_queries(ds, "all", None)
+            if any(g > 0 for g in ds.qrels.get(q, {}).values())]
+    qids = sorted(qids, key=stable_key)[:max_queries] if max_queries else qids
+    index, stats = open_or_build(ds, cache, embedder)
+    texts = {q: str(ds.queries[q]["text"]) for q in qids}
+    vecs = dict(zip(qids, embedder.embed_queries(list(texts.values())), strict=True))
+    fns = fusions()
+    runs: dict[str, dict[str, dict[str, float]]] = {}
+    doc_of: dict[int, str] = {}
+    for qid in qids:
+        text, vec = texts[qid], vecs[qid]
+        bm25 = index.candidates(text, depth, "bm25").lists["bm25"]
+        for w in weights:
+            found = index.candidates(text, depth, "dense", query_vector=vec,
+                                     documents=DocumentScoring(weight=w))
+            store = found.snapshot.store
+            dense = found.lists["dense"]
+            lists = {"bm25": bm25, "dense": dense}
+            cross = adaptive_weights(text, dense[0], store)["bm25"] == 0
+            need = [int(i) for ids, _ in lists.values() for i in ids if int(i) not in doc_of]
+            for rowid, row in store.chunks_by_rowid(need).items():
+                doc_of[rowid] = row["doc_id"]
+            for name, fn in fns.items():
+                if name == "bm25" and w != weights[0]:
+                    continue
+                key = name if name == "bm25" else f"doc={w} {name}"
+                runs.setdefault(key, {})[qid] = _doc_run(fn(lists, cross), doc_of)
+    whole = baseline.WholeDocuments.build(dataset_documents(ds), embedder)
+    for system in baseline.SYSTEMS:
+        runs[system] = {q: whole.run(system, texts[q], vecs[q], depth) for q in qids}
+    qrels = {q: ds.qrels[q] for q in qids}
+    scores = {name: round(benchmarks.evaluate(qrels, run, ["ndcg@10"])["ndcg@10"], 4)
+              for name, run in runs.items()}
+    return {"queries": len(qids), "chunks": stats.get("chunks"),
+            "documents": stats.get("documents"), "ndcg@10": scores}
+
+
+def _doc_run(fused: list[tuple[int, float]], doc_of: dict[int, str]) -> dict[str, float]:
+    run: dict[str, float] = {}
+    for rowid, _ in fused:
+        doc = doc_of.get(int(rowid))
+        if doc is not None and doc not in run:
+            run[doc] = 1.0 / (len(run) + 1)
+    return run
+
+
+def choose(table: dict[str, dict[str, float]], candidates: Sequence[str]) -> dict[str, Any]:
+    """The variant with the best mean over all sets, and the leave-one-dataset-out rows."""
+    sets = list(table)
+
+    def best_on(names: Sequence[str]) -> str:
+        return max(candidates, key=lambda c: (np.mean([table[s][c] for s in names]), c))
+
+    loo = []
+    for held in sets:
+        others = [s for s in sets if s != held]
+        pick = best_on(others)
+        own = max(candidates, key=lambda c: table[held][c])
+        loo.append({"held_out": held, "chosen_by_others": pick,
+                    "held_out_ndcg": table[held][pick], "own_best": own,
+                    "own_best_ndcg": table[held][own],
+                    "loss": round(table[held][own] - table[held][pick], 4)})
+    return {"default": best_on(sets), "leave_one_out": loo}
+
+
+def markdown(table: dict[str, dict[str, float]], choice: dict[str, Any],
+             command: str) -> str:
+    sets = list(table)
+    names = list(next(iter(table.values())))
+    lines = ["# Retrieval sweep (nDCG@10, judged-only)", "",
+             f"`{command}`", "",
+             "nDCG@10 averaged over the queries with at least one relevant document. "
+             "`doc=w` is the document vector's share of a chunk's dense score (0: chunks "
+             "alone); fused variants keep the cross-script rule unless marked `+xs-off`; "
+             "`whole-*` are the whole-document baselines (each document embedded whole, "
+             "bm25s, plain RRF k=60). `vs whole-rrf` is the worst margin over the sets.", "",
+             "| variant | " + " | ".join(sets) + " | mean | vs whole-rrf |",
+             "|---" * (len(sets) + 3) + "|"]
+    for name in names:
+        row = [table[s][name] for s in sets]
+        margin = min(table[s][name] - table[s]["whole-rrf"] for s in sets)
+        mark = " **(default)**" if name == choice["default"] else ""
+        lines.append(f"| {name}{mark} | " + " | ".join(f"{v:.4f}" for v in row)
+                     + f" | {np.mean(row):.4f} | {margin:+.4f} |")
+    lines += ["", "## Leave one dataset out", "",
+              "| held-out set | chosen by the other sets | its nDCG@10 there | the set's own "
+              "best | own best nDCG@10 | loss |", "|---|---|---|---|---|---|"]
+    for r in choice["leave_one_out"]:
+        lines.append(f"| {r['held_out']} | {r['chosen_by_others']} | {r['held_out_ndcg']:.4f} "
+                     f"| {r['own_best']} | {r['own_best_ndcg']:.4f} | {r['loss']:.4f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    from indexer import Embedder
+    from indexer.bench import default_cache
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("datasets", nargs="+", type=Path)
+    ap.add_argument("--max-queries", type=int, default=1500)
+    ap.add_argument("--out", type=Path, default=None, help="write sweep.json and SWEEP.md")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    embedder = Embedder("multilingual-e5-small")
+    results = {d.name: sweep_dataset(d, embedder, default_cache(), args.max_queries)
+               for d in args.datasets if d.exists()}
+    table = {name: r["ndcg@10"] for name, r in results.items()}
+    fused = [n for n in next(iter(table.values())) if n.startswith("doc=")
+             and n.split(" ", 1)[1] not in ("dense",)]
+    choice = choose(table, fused)
+    command = "python -m indexer.harness.sweep " + " ".join(str(d) for d in args.datasets)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "sweep.json").write_text(json.dumps(
+            {"datasets": results, "choice": choice}, indent=2))
+        (args.out / "SWEEP.md").write_text(markdown(table, choice, command))
+    if args.json:
+        print(json.dumps({"datasets": results, "choice": choice}, indent=2))
+    else:
+        print(markdown(table, choice, command))
+
+
+if __name__ == "__main__":
+    main()
