@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 Status = Literal["pass", "fail", "not measured", "skipped"]
 _KEYS = {"dataset", "system", "metric", "min", "max", "lang", "optional", "note",
-         "at_least_best_of", "tolerance"}
+         "at_least_best_of", "tolerance", "margin"}
 _EPS = 1e-12  # float noise must not flip a gate set at exactly the measured value
 
 
@@ -53,6 +53,8 @@ class Gate:
     # (e.g. "fusion never loses to the better single retriever").
     at_least_best_of: tuple[str, ...] = ()
     tolerance: float = 0.0
+    # ... or the best of them plus `margin` (e.g. "reranking gains at least 0.03").
+    margin: float = 0.0
 
     def label(self) -> str:
         lang = f" [{self.lang}]" if self.lang else ""
@@ -107,6 +109,11 @@ def parse_gates(data: Mapping[str, Any], source: str = "<gates>") -> list[Gate]:
         tol = g.get("tolerance", 0.0)
         if isinstance(tol, bool) or not isinstance(tol, int | float) or tol < 0:
             raise GateFileError(f"{where}: 'tolerance' must be a number >= 0")
+        margin = g.get("margin", 0.0)
+        if isinstance(margin, bool) or not isinstance(margin, int | float) or margin < 0:
+            raise GateFileError(f"{where}: 'margin' must be a number >= 0")
+        if margin and tol:
+            raise GateFileError(f"{where}: give 'margin' or 'tolerance', not both")
         for key in ("min", "max"):
             if key in g and (isinstance(g[key], bool) or not isinstance(g[key], int | float)):
                 raise GateFileError(f"{where}: {key!r} must be a number")
@@ -119,7 +126,7 @@ def parse_gates(data: Mapping[str, Any], source: str = "<gates>") -> list[Gate]:
             min=float(g["min"]) if "min" in g else None,
             max=float(g["max"]) if "max" in g else None,
             lang=g.get("lang"), optional=g.get("optional", False), note=g.get("note"),
-            at_least_best_of=tuple(best_of), tolerance=float(tol),
+            at_least_best_of=tuple(best_of), tolerance=float(tol), margin=float(margin),
         ))
     return gates
 
@@ -198,13 +205,14 @@ def evaluate_gate(report: Mapping[str, Any], gate: Gate) -> GateResult:
                                   f"NOT MEASURED {label}: {name}: {why}")
             others[name] = float(other)
         best = max(others, key=lambda n: others[n])
-        floor = others[best] - gate.tolerance
+        floor = others[best] - gate.tolerance + gate.margin
+        rule = f"+ {gate.margin}" if gate.margin else f"- {gate.tolerance}"
         if v < floor - _EPS:
             return GateResult(gate, "fail", v, f"FAIL {label}: {v:.4f} < best of "
-                              f"{best} {others[best]:.4f} - {gate.tolerance}")
+                              f"{best} {others[best]:.4f} {rule}")
         if gate.min is None and gate.max is None:
             return GateResult(gate, "pass", v, f"PASS {label}: {v:.4f} (>= {best} "
-                              f"{others[best]:.4f} - {gate.tolerance})")
+                              f"{others[best]:.4f} {rule})")
     if gate.min is not None and v < gate.min - _EPS:
         return GateResult(gate, "fail", v, f"FAIL {label}: {v:.4f} < min {gate.min:.4f}")
     if gate.max is not None and v > gate.max + _EPS:

@@ -8,6 +8,11 @@ chunk's dense score is `(1 - weight) * cos(query, chunk) + weight * cos(query, d
 Documents whose lead window matches the query well but none of whose chunks reached the
 candidate list bring their chunks in (`inject`), so document evidence can also recall.
 
+Measured (benchmarks/SWEEP.md, nDCG@10 judged-only): dense on mediqa-dev .551 (chunks alone)
+→ .600 (weight 0.5), golden .713 → .705, adversarial .697 → .707, flores-xling unchanged;
+weight 0.5 is what the sweep's worst-case rule chose together with the fusion (0.25 and
+0.75 each lose more somewhere).
+
 Search still returns chunks (a RAG service needs passages); `Hit.scores` keeps `chunk` and
 `document` beside the combined `dense`.
 """

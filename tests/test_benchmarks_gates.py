@@ -130,3 +130,21 @@ def test_relative_gate_against_the_best_single_system() -> None:
     assert result.status == "fail" and "dense" in result.message
     del report["datasets"]["d"]["systems"]["dense"]
     assert evaluate_gate(report, gate).status == "not measured"
+
+
+def test_margin_gate_demands_a_gain() -> None:
+    from benchmarks.gates import evaluate_gate, parse_gates
+
+    report = {"datasets": {"d": {"status": "ok", "systems": {
+        "hybrid": {"metrics": {"ndcg@10": 0.50}},
+        "hybrid+rerank:ce": {"metrics": {"ndcg@10": 0.531}}}}}}
+    gate = parse_gates({"gate": [{"dataset": "d", "system": "hybrid+rerank:ce",
+                                  "metric": "ndcg@10", "at_least_best_of": ["hybrid"],
+                                  "margin": 0.03}]})[0]
+    assert evaluate_gate(report, gate).status == "pass"
+    report["datasets"]["d"]["systems"]["hybrid+rerank:ce"]["metrics"]["ndcg@10"] = 0.52
+    result = evaluate_gate(report, gate)
+    assert result.status == "fail" and "+ 0.03" in result.message
+    with pytest.raises(GateFileError, match="not both"):
+        parse_gates({"gate": [{"dataset": "d", "system": "s", "metric": "m",
+                               "at_least_best_of": ["x"], "margin": 0.1, "tolerance": 0.1}]})
