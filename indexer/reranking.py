@@ -80,6 +80,27 @@ def _mmr(**options: Any) -> Reranker:
     return MMRReranker(**options)
 
 
+def english_route(query: str, candidates: Sequence[Candidate], share: float = 0.8) -> str:
+    """"en" when the query is English and at least `share` of the candidates are English
+    passages (their `lang` metadata), else "other"."""
+    from loaders import detect_language
+
+    if detect_language(query) != "en" or not candidates:
+        return "other"
+    english = sum(1 for c in candidates if c.metadata.get("lang") == "en")
+    return "en" if english >= share * len(candidates) else "other"
+
+
+def _routed(**options: Any) -> Reranker:
+    """ce-multilingual, except English questions over English passages: minilm."""
+    from rerankers.routed import RoutedReranker
+
+    english = options.pop("english", "minilm")
+    other = options.pop("other", TRAINED_NAME)
+    return RoutedReranker({"en": get_reranker(english), "other": get_reranker(other)},
+                          english_route, default="other")
+
+
 def register_project_rerankers() -> None:
     """Idempotent: the names this project adds to the `rerankers` registry."""
     names = rerankers.available()
@@ -89,6 +110,8 @@ def register_project_rerankers() -> None:
                    "cosine of all-MiniLM-L6-v2 (English only)"),
         "e5-cls": (_similarity("multilingual-e5-small", "cls"),
                    "cosine of multilingual-e5-small read out with CLS pooling"),
+        "ce-routed": (_routed, "minilm for English questions over English passages, "
+                      f"{TRAINED_NAME} for the rest"),
     }
     for name, (factory, description) in extra.items():
         if name not in names:
@@ -230,7 +253,7 @@ def list_rerankers() -> list[dict[str, Any]]:
     rows = []
     for name, description in rerankers.available().items():
         row: dict[str, Any] = {"name": name, "description": description, "ready": True}
-        if name == TRAINED_NAME:
+        if name in (TRAINED_NAME, "ce-routed"):
             path = trained_model_dir()
             row.update(path=str(path), ready=(path / "config.json").is_file())
         elif name in ("minilm", "e5-cls"):

@@ -199,3 +199,32 @@ def test_llama_postprocessor() -> None:
         nodes, query_str="q")] == ["n0", "n1", "n2"]
     with pytest.raises(ValueError, match="query"):
         post.postprocess_nodes(nodes)
+
+
+# -- routing by language -----------------------------------------------------------------
+
+def test_routed_reranker_delegates_by_route() -> None:
+    from rerankers.routed import RoutedReranker
+
+    en = Fixed({"a": 1.0, "b": 2.0})
+    other = Fixed({"a": 2.0, "b": 1.0})
+    routed = RoutedReranker({"en": en, "other": other},
+                            lambda q, cs: "en" if q.startswith("en") else "x", default="other")
+    assert [c.text for c in routed.rerank("en: q", cands("a", "b"))] == ["b", "a"]
+    assert [c.text for c in routed.rerank("hi: q", cands("a", "b"))] == ["a", "b"]  # default
+    assert routed.rerank("en", []) == []
+    with pytest.raises(ValueError, match="default"):
+        RoutedReranker({"en": en}, lambda q, cs: "en", default="other")
+
+
+def test_english_route_needs_english_query_and_passages() -> None:
+    from indexer.reranking import english_route
+
+    def lang(*langs: str) -> list[Candidate]:
+        return [Candidate(id=str(i), text="t", metadata={"lang": x}) for i, x in enumerate(langs)]
+
+    assert english_route("how do I wash my hands", lang("en", "en", "en", "en", "en")) == "en"
+    assert english_route("how do I wash my hands", lang("en", "hi", "hi", "en", "en")) == "other"
+    assert english_route("हाथ कैसे धोएं", lang("en", "en")) == "other"
+    assert english_route("bagaimana cara mencuci tangan dengan sabun", lang("en")) == "other"
+    assert english_route("wash hands", []) == "other"

@@ -9,7 +9,7 @@ The default (`default_weights`: z-score fusion, dense 0.8 / BM25 0.2, BM25 off w
 candidate is in the query's script) was re-chosen with document-aware dense scoring by
 `python -m indexer.harness.sweep` over six dev sets (benchmarks/SWEEP.md): among 36 fused
 variants it has the smallest worst loss against any set's own best (0.011 nDCG@10, on
-mediqa-dev) and the best mean, and the other sets pick it in 4 of 6 leave-one-out rounds.
+mediqa-dev) and the best mean, and the other sets pick it in 5 of 6 leave-one-out rounds.
 Plain RRF loses 0.03-0.09 on the cross-lingual golden sets; scaling BM25 by `share` cost
 0.006 on the adversarial set (2026-11-22 sweep), so BM25 is only switched off at share 0.
 """

@@ -5,9 +5,9 @@ install it as `ce-multilingual`.
 
 No cross-encoder with weights can be downloaded here, so CI trains the project's own with
 the README's recipe (`RECIPE`). Training takes ~16 minutes on a 2-core CPU; a model is
-reused when its fingerprint — the recipe, the training sets' contents, the base model's
-checksum, the index's build settings and the code that mines, trains and scores
-(rerankers/, the training glue, document scoring, fusion) — is unchanged. Models live in `<cache>/rerankers/ce-<fingerprint>`; the models
+reused when its fingerprint is unchanged: the recipe, the training sets' contents, the base
+model's checksum, the index's build settings and fusion weights, the passage text the model
+reads, and the training code. Models live in `<cache>/rerankers/ce-<fingerprint>`; the models
 directory's `reranker-ce-multilingual` becomes a link to the one in use (a real folder
 found there is moved aside, never deleted). Without the training sets (a fresh clone has no
 ../shared) nothing is trained and the reranker gates report "skipped".
@@ -33,19 +33,26 @@ TRAIN_SETS = ("mediqa-dev", "flores-xling")
 RECIPE = ("--max-train-queries", "320", "--max-train-queries", "flores-xling=64",
           "--epochs", "3", "--learning-rate", "1e-4", "--eval-every", "70",
           "--threads", "1", "--max-minutes", "14")
-# The code that mines, trains and scores; the index's build settings stand for the rest.
-CODE = ("rerankers", "indexer/rerank_train.py", "indexer/reranking.py",
-        "indexer/doc_scoring.py", "indexer/fusion")
+# The code that mines and trains; the index's build settings and fusion weights stand for
+# the first stage that mines the negatives (docstrings elsewhere must not force a retrain).
+CODE = ("rerankers/training.py", "rerankers/cross_encoder.py", "rerankers/base.py",
+        "indexer/rerank_train.py")
 
 
 def fingerprint(train_dirs: Sequence[Path], base_checksum: str) -> str:
     """What the trained weights depend on."""
+    import inspect
+
     import benchmarks
     from indexer.bench import build_settings
+    from indexer.fusion import adaptive
+    from indexer.reranking import passage_text
 
     h = hashlib.sha256()
-    h.update(json.dumps({"recipe": RECIPE, "base": base_checksum,
-                         "index": build_settings()}, sort_keys=True).encode())
+    h.update(json.dumps({"recipe": RECIPE, "base": base_checksum, "index": build_settings(),
+                         "fusion": [adaptive.DENSE_WEIGHT, adaptive.BM25_WEIGHT]},
+                        sort_keys=True).encode())
+    h.update(inspect.getsource(passage_text).encode())  # what the model reads
     for d in train_dirs:
         h.update(f"{d.name}:{benchmarks.fingerprint(d)}".encode())
     for name in CODE:
