@@ -6,7 +6,8 @@
 - Embedder against raw SentenceTransformer.encode (passages/s);
 - PDF loading against raw PyMuPDF get_text() (pages/s);
 - dense: HNSW and IVF-PQ+refine against exact search (recall@10, queries/s);
-- hybrid query latency at 10k and 100k chunks (p50/p95/p99, query encoding included).
+- hybrid query latency at 10k and 100k chunks (p50/p95/p99, query encoding included);
+- peak RSS over 200 reranked searches against the first 20 (ce-multilingual, when trained).
 
 Writes `perf.json` (machines) and `perf.md` (people). `--quick` shrinks every size so the
 suite fits in a few minutes (a smoke run; the full numbers come from the full run). Like the
@@ -60,8 +61,24 @@ def _hybrid(quick: bool) -> dict:
     return run((2_000, 10_000) if quick else (10_000, 100_000), 50 if quick else 200)
 
 
+def _rerank_memory(quick: bool) -> dict:
+    """In a fresh process: peak RSS is per process, and the other parts would inflate it."""
+    import subprocess
+    import sys
+
+    from indexer.reranking import trained_model_dir
+
+    if not (trained_model_dir() / "config.json").is_file():
+        return {"skipped": "ce-multilingual is not trained (indexer rerankers train)"}
+    out = subprocess.run([sys.executable, "-m", "indexer.harness.rerank_memory",
+                          "--searches", "40" if quick else "200"],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 SUITE: dict[str, Callable[[bool], dict]] = {
     "bm25": _bm25, "embedder": _embed, "pdf": _pdf, "dense": _dense, "hybrid": _hybrid,
+    "rerank-memory": _rerank_memory,
 }
 
 
@@ -123,6 +140,15 @@ def _pdf_rows(r: dict[str, Any]) -> list[Row]:
              result, f"≥ 0.5× — {_ok(judged >= 0.5)}")]
 
 
+def _rerank_memory_rows(r: dict[str, Any]) -> list[Row]:
+    if "skipped" in r:
+        return [("Peak RSS over reranked searches", "—", "—", "skipped", r["skipped"])]
+    n = r["searches"]
+    return [(f"Peak RSS after {n} vs 20 reranked searches ({r['reranker']}, MB)",
+             f"{r[f'peak_rss_mb_after_{n}']}", f"{r['peak_rss_mb_after_20']}",
+             f"{r['ratio']}×", f"≤ {r['goal_ratio']}× — {_ok(r['ratio'] <= r['goal_ratio'])}")]
+
+
 def _dense_rows(r: dict[str, Any]) -> list[Row]:
     rows = []
     k = r["k"]
@@ -156,7 +182,7 @@ def _hybrid_rows(r: dict[str, Any]) -> list[Row]:
 
 HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "bm25": _bm25_rows, "embedder": _embed_rows, "pdf": _pdf_rows, "dense": _dense_rows,
-    "hybrid": _hybrid_rows,
+    "hybrid": _hybrid_rows, "rerank-memory": _rerank_memory_rows,
 }
 
 

@@ -56,3 +56,15 @@ def test_pdf_goal_is_judged_on_the_median_of_pairs() -> None:
     missed = render(_pdf(0.55, 0.47))
     assert "0.47× median of pairs (best of each: 0.55×) | ≥ 0.5× — NOT met |" in missed
     assert "0.49× | ≥ 0.5× — NOT met |" in render(_pdf(0.49, None))  # an older report
+
+
+def test_rerank_memory_goal() -> None:
+    report = _report(0.97, 40.0)
+    result = {"reranker": "ce-multilingual:depth=10", "searches": 200,
+              "peak_rss_mb_after_20": 1500.0, "peak_rss_mb_after_200": 1560.0, "ratio": 1.04,
+              "goal_ratio": 1.2}
+    report["parts"]["rerank-memory"] = {"status": "ok", "seconds": 1.0, "result": result}
+    assert "| Peak RSS after 200 vs 20 reranked searches (ce-multilingual:depth=10, MB) | " \
+           "1560.0 | 1500.0 | 1.04× | ≤ 1.2× — met |" in render(report)
+    result.update(peak_rss_mb_after_200=9000.0, ratio=6.0)
+    assert "≤ 1.2× — NOT met" in render(report)
