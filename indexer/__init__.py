@@ -12,18 +12,23 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["AddReport", "Embedder", "Hit", "Index", "IngestError", "IngestReport", "ingest"]
+__all__ = ["AddReport", "Candidates", "DocumentScoring", "Embedder", "Hit", "Index",
+           "IndexOpenError", "IndexerError", "IngestError", "IngestReport", "ingest"]
 
 _LAZY = {
     "Index": "indexer.index", "AddReport": "indexer.index", "Hit": "indexer.hits",
     "Embedder": "indexer.embedder", "ingest": "indexer.pipeline",
     "IngestReport": "indexer.pipeline", "IngestError": "indexer.pipeline",
+    "Candidates": "indexer.index", "DocumentScoring": "indexer.doc_scoring",
+    "IndexOpenError": "indexer.errors", "IndexerError": "indexer.errors",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
+    from indexer.doc_scoring import DocumentScoring
     from indexer.embedder import Embedder
+    from indexer.errors import IndexerError, IndexOpenError
     from indexer.hits import Hit
-    from indexer.index import AddReport, Index
+    from indexer.index import AddReport, Candidates, Index
     from indexer.pipeline import IngestError, IngestReport, ingest
 
 

@@ -161,7 +161,7 @@ class Embedder:
 
     def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-        with _autocast(self.device):
+        with autocast(self.device):
             vecs = self.model.encode(
                 [texts[i] for i in order], prompt=prompt or None, batch_size=self.batch_size,
                 normalize_embeddings=True, convert_to_numpy=True,
@@ -177,7 +177,7 @@ def _key(text: str) -> str:
 
 
 @contextlib.contextmanager
-def _autocast(device: str):  # noqa: ANN202
+def autocast(device: str):  # noqa: ANN202
     """bf16 autocast on CPUs with AMX (about 2× faster, cosine ≥ 0.99999 to fp32)."""
     import torch
 

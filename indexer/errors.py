@@ -4,12 +4,20 @@ to bugs: the CLI prints these as one line and exits non-zero."""
 from __future__ import annotations
 
 
+class IndexerError(Exception):
+    """Base of the project's own errors: catch this to catch any of them."""
+
+
+class IndexOpenError(IndexerError):
+    """An index directory that cannot be opened or written as asked (missing, damaged, built
+    with another model, inconsistent); the message names the file and says why."""
+
+
 def user_errors() -> tuple[type[BaseException], ...]:
-    from indexer.manifest import IndexError_
     from indexer.pipeline import IngestError
     from loaders import LoadError
 
-    errors: list[type[BaseException]] = [IndexError_, IngestError, LoadError, ValueError,
+    errors: list[type[BaseException]] = [IndexerError, IngestError, LoadError, ValueError,
                                          FileNotFoundError, PermissionError]
     try:
         from indexer.models import ModelNotInstalledError

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from indexer.errors import IndexOpenError
+
 FORMAT = "indexer-index"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -22,8 +24,7 @@ MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 _GEN = re.compile(r"^gen-\d{6}$")
 
 
-class IndexError_(Exception):
-    """An index directory that cannot be opened as asked; the message says why."""
+IndexError_ = IndexOpenError  # the old name (it shadowed a builtin); kept for callers
 
 
 def read_manifest(root: Path) -> dict[str, Any]:

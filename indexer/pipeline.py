@@ -18,6 +18,7 @@ from typing import Any
 
 import loaders
 from indexer import pii as pii_mod
+from indexer.errors import IndexerError
 from indexer.index import AddReport, Index
 from indexer.isolation import LOAD_TARGET, Outcome, run_isolated
 from indexer.limits import IngestLimits, LimitExceeded, check_size
@@ -27,7 +28,7 @@ from loaders import Document, LoadError
 PII_REDACTION_VERSION = "pii-redact-1"
 
 
-class IngestError(Exception):
+class IngestError(IndexerError):
     """Nothing could be ingested (missing path, empty folder, every file failed)."""
 
 

@@ -49,7 +49,7 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
-def _py3langid_model() -> Any:
+def py3langid_model() -> Any:
     """The full model: loading it decompresses ~70 MB (a few seconds), so once a process."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -58,7 +58,7 @@ def _py3langid_model() -> Any:
 
 @cache
 def _py3langid(candidates: tuple[str, ...]) -> Any:
-    ident = copy.copy(_py3langid_model())  # shares the arrays; restriction is per copy
+    ident = copy.copy(py3langid_model())  # shares the arrays; restriction is per copy
     ident.set_languages(list(candidates))
     return ident
 

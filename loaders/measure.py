@@ -104,9 +104,9 @@ def langid_accuracy() -> dict[str, Any]:
             return None
 
     def raw_py3langid(text: str) -> str:
-        from loaders.language import _py3langid_model
+        from loaders.language import py3langid_model
 
-        return str(_py3langid_model().classify(text)[0])
+        return str(py3langid_model().classify(text)[0])
 
     systems = {f"combined_{b}": (lambda t, b=b: detect_language(t, backend=b)) for b in BACKENDS}
     systems.update({"langdetect_alone": raw_langdetect, "py3langid_alone": raw_py3langid})
@@ -142,9 +142,9 @@ def throughput(pdf: Path, repeat: int = 9) -> dict[str, Any]:
     import pymupdf
 
     import loaders
-    from loaders.language import _py3langid_model
+    from loaders.language import py3langid_model
 
-    _py3langid_model()
+    py3langid_model()
     loaders.load(pdf)  # warm: imports, fonts, caches
     raw_times, our_times = [], []
     pages = 0

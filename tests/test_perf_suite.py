@@ -1,10 +1,10 @@
 """The performance suite's report for people: every comparison against its goal, and a part
 whose goal is missed says so (the numbers are made up; the suite itself runs in
-`python -m benchmarks.perf_suite`, too long for a test)."""
+`python -m indexer.harness.perf.suite`, too long for a test)."""
 
 from __future__ import annotations
 
-from benchmarks.perf_suite import render
+from indexer.harness.perf.suite import render
 
 
 def _report(embed_ratio: float, p95: float) -> dict:

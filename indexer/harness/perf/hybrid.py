@@ -1,6 +1,6 @@
 """Query latency of hybrid search (no reranking) at 10k and 100k chunks, on this machine.
 
-    python -m benchmarks.perf_hybrid --sizes 10000,100000 --queries 200 --json
+    python -m indexer.harness.perf.hybrid --sizes 10000,100000 --queries 200 --json
 
 The index is real (SQLite store, FAISS chosen by size — HNSW past 50k —, BM25 over
 multilingual text), but its passage vectors are synthetic: encoding 100k passages takes hours
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def vocabulary() -> list[str]:

@@ -1,6 +1,6 @@
 """Dense index performance: recall@10 of HNSW and IVF-PQ+refine against exact search.
 
-    python -m benchmarks.perf_dense --n 100000 --json
+    python -m indexer.harness.perf.dense --n 100000 --json
 
 Data: a Gaussian mixture, not uniform noise (uniform high-dimensional vectors are all nearly
 orthogonal, which makes ANN recall meaningless). Like sentence embeddings it is anisotropic:

@@ -1,6 +1,6 @@
 """The performance suite: every speed comparison the issues ask for, side by side, one run.
 
-    python -m benchmarks.perf_suite --out perf-report [--quick]
+    python -m indexer.harness.perf.suite --out perf-report [--quick]
 
 - BM25: this index against rank_bm25 and raw bm25s (queries/s), update vs rebuild;
 - Embedder against raw SentenceTransformer.encode (passages/s);
@@ -34,7 +34,7 @@ def _bm25(quick: bool) -> dict:
 
 
 def _embed(quick: bool) -> dict:
-    from benchmarks.perf_embed import run
+    from indexer.harness.perf.embed import run
 
     return run(200 if quick else 2000)
 
@@ -42,7 +42,7 @@ def _embed(quick: bool) -> dict:
 def _pdf(quick: bool) -> dict:
     from loaders.measure import throughput
 
-    pdf = Path(__file__).resolve().parents[2] / "shared" / "pdfs" / \
+    pdf = Path(__file__).resolve().parents[4] / "shared" / "pdfs" / \
         "WHO_recommendations_diabetes_in_pregnancy.pdf"
     if not pdf.exists():
         return {"skipped": f"{pdf} is absent"}
@@ -50,13 +50,13 @@ def _pdf(quick: bool) -> dict:
 
 
 def _dense(quick: bool) -> dict:
-    from benchmarks.perf_dense import run
+    from indexer.harness.perf.dense import run
 
     return run(n=20_000 if quick else 100_000, queries=200 if quick else 1000)
 
 
 def _hybrid(quick: bool) -> dict:
-    from benchmarks.perf_hybrid import run
+    from indexer.harness.perf.hybrid import run
 
     return run((2_000, 10_000) if quick else (10_000, 100_000), 50 if quick else 200)
 

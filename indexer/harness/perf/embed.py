@@ -1,6 +1,6 @@
 """Embedder throughput against a raw `SentenceTransformer.encode` on the same passages.
 
-    python -m benchmarks.perf_embed --n 2000 --json
+    python -m indexer.harness.perf.embed --n 2000 --json
 
 Both sides see the same texts, batch size, prompt and normalization, in one process, one after
 the other (raw first, so the Embedder gets no warm-up advantage). The Embedder's cache is off:
@@ -15,7 +15,7 @@ import json
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def passages(n: int) -> list[str]:
@@ -45,7 +45,7 @@ def run(n: int = 2000, model: str = "multilingual-e5-small", batch_size: int | N
     st = emb.model
     prompt = emb.prompts.get("passage", "")
     st.encode(texts[:32], prompt=prompt, batch_size=emb.batch_size)  # warm both paths
-    from indexer.embedder import _autocast
+    from indexer.embedder import autocast
 
     def raw_encode() -> np.ndarray:
         return st.encode(texts, prompt=prompt or None, batch_size=emb.batch_size,
@@ -55,7 +55,7 @@ def run(n: int = 2000, model: str = "multilingual-e5-small", batch_size: int | N
     raw_fp32 = raw_encode()
     fp32_s = time.perf_counter() - start
     start = time.perf_counter()
-    with _autocast(emb.device):  # the same dtype the Embedder runs in: like for like
+    with autocast(emb.device):  # the same dtype the Embedder runs in: like for like
         raw = raw_encode()
     raw_s = time.perf_counter() - start
     start = time.perf_counter()

@@ -1,0 +1,1 @@
+"""Speed and memory measurements against reference implementations (the perf suite)."""

@@ -1,0 +1,86 @@
+"""The house's import contract, read from the source (AST), so CI fails when it breaks.
+
+Imports run one way: loaders ← chunkers ← indexer → rerankers, benchmarks. `loaders` imports
+no other package of the project, `chunkers` only `loaders`, and `rerankers` and `benchmarks`
+nothing of the project (they work on plain data). No module imports another module's private
+name (`from x import _y`); tests may.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("loaders", "chunkers", "indexer", "rerankers", "benchmarks")
+ALLOWED = {
+    "loaders": set(),
+    "chunkers": {"loaders"},
+    "indexer": {"loaders", "chunkers", "rerankers", "benchmarks"},
+    "rerankers": set(),
+    "benchmarks": set(),
+}
+
+
+def _imports(path: Path) -> list[tuple[int, str, list[str]]]:
+    """(line, module, imported names) for every import in a file, lazy ones included."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, a.name, []) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.append((node.lineno, node.module, [a.name for a in node.names]))
+    return out
+
+
+def _files(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_imports_run_one_way(package: str) -> None:
+    broken = []
+    for path in _files(package):
+        for line, module, _ in _imports(path):
+            top = module.split(".")[0]
+            if top in PACKAGES and top != package and top not in ALLOWED[package]:
+                broken.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert not broken, "\n".join(broken)
+
+
+def test_no_private_names_across_modules() -> None:
+    broken = []
+    for package in PACKAGES:
+        for path in _files(package):
+            own = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            for line, module, names in _imports(path):
+                if module.split(".")[0] not in PACKAGES or module == own:
+                    continue
+                private = [n for n in names if n.startswith("_") and not n.startswith("__")]
+                if private:
+                    broken.append(f"{path.relative_to(ROOT)}:{line} imports {private} "
+                                  f"from {module}")
+    assert not broken, "\n".join(broken)
+
+
+def test_contract_catches_a_violation(tmp_path: Path) -> None:
+    """The checker itself can fail: a file that imports the index from benchmarks."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f():\n    from indexer.index import Index, _hit\n")
+    [(line, module, names)] = _imports(bad)
+    assert module == "indexer.index" and "_hit" in names and line == 2
+
+
+def test_public_api_exports_errors() -> None:
+    import indexer
+    from indexer.manifest import IndexError_
+
+    assert issubclass(indexer.IndexOpenError, indexer.IndexerError)
+    assert IndexError_ is indexer.IndexOpenError  # the old name keeps working
+    assert issubclass(indexer.IngestError, indexer.IndexerError)
+    with pytest.raises(indexer.IndexOpenError, match="no such index"):
+        indexer.Index.open(ROOT / "no-such-index")
+    assert set(indexer.__all__) >= {"Index", "IndexOpenError", "DocumentScoring", "Candidates"}
