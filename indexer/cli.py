@@ -67,23 +67,30 @@ def main() -> None:
 @click.option("--timeout", type=float, default=None, help="Per-file time limit (s).")
 @click.option("--memory-mb", type=int, default=None, help="Per-file memory limit.")
 @click.option("--workers", type=int, default=None, help="Loader worker processes.")
+@click.option("--commit-every", type=int, default=None,
+              help="Documents per committed generation (default 256): a kill loses at most "
+                   "one batch, and a rerun resumes after the last commit.")
+@click.option("--commit-seconds", type=float, default=None,
+              help="Also commit after this many seconds of loading (default 300).")
 @click.option("--progress/--no-progress", default=None, help="Show progress bars.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @handle_errors
 def ingest(paths: tuple[Path, ...], index_dir: Path, model: str, prune: bool, pii: str,
            max_file_mb: float | None, max_pages: int | None, timeout: float | None,
-           memory_mb: int | None, workers: int | None, progress: bool | None,
-           as_json: bool) -> None:
+           memory_mb: int | None, workers: int | None, commit_every: int | None,
+           commit_seconds: float | None, progress: bool | None, as_json: bool) -> None:
     """Load, chunk, embed and index PATHS (files or folders) into --index."""
     from indexer.limits import IngestLimits
+    from indexer.pipeline import COMMIT_EVERY, COMMIT_SECONDS
     from indexer.pipeline import ingest as run_ingest
 
-    progress = _progress_default() if progress is None else progress
+    progress = (_progress_default() if progress is None else progress) and not as_json
     limits = IngestLimits.from_dict({"max_file_mb": max_file_mb, "max_pages": max_pages,
                                      "timeout_s": timeout, "memory_mb": memory_mb,
                                      "workers": workers})
     report = run_ingest(paths, index_dir, model=model, prune=prune, progress=progress,
-                        limits=limits, pii=pii)
+                        limits=limits, pii=pii, commit_every=commit_every or COMMIT_EVERY,
+                        commit_seconds=commit_seconds or COMMIT_SECONDS)
     if as_json:
         _print_json(report.to_dict())
         return
@@ -98,7 +105,8 @@ def ingest(paths: tuple[Path, ...], index_dir: Path, model: str, prune: bool, pi
         f"re-read), {report.count('skipped')} skipped, "
         f"{report.count('failed')} failed; documents: {len(r.added)} added, "
         f"{len(r.replaced)} replaced, {len(r.unchanged)} unchanged, {len(r.deleted)} removed; "
-        f"{r.chunks_added} chunks indexed, {r.embedded} embedded in {report.seconds:.1f}s")
+        f"{r.chunks_added} chunks indexed, {r.embedded} embedded in {report.seconds:.1f}s "
+        f"({r.generations} generation(s) committed)")
 
 
 @main.command()

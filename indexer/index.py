@@ -93,6 +93,7 @@ class AddReport:
     chunks_removed: int = 0
     embedded: int = 0
     seconds: float = 0.0
+    generations: int = 0  # generations committed (an ingest commits one per batch)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -337,6 +338,7 @@ class Index:
                 batch.append((doc, chunk(doc)))
             if batch:
                 txn.upsert(batch, progress=progress, report=report)
+                report.generations = 1
         report.seconds = time.perf_counter() - started
         return report
 
@@ -349,6 +351,7 @@ class Index:
             gone = [d for d in doc_ids if d in present]
             if gone:
                 txn.delete(gone, report)
+                report.generations = 1
         report.seconds = time.perf_counter() - started
         return report
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,7 +95,12 @@ def load_paths(paths: Iterable[str | Path], report: IngestReport, progress: bool
     bytes are exactly those indexed skip loading: it is reported `unchanged` with its document
     ids, which is what makes re-ingesting an unchanged corpus cheap (no parser, no worker).
     """
-    limits = limits or IngestLimits()
+    return load_files(discover_files(paths), report, progress, limits=limits, indexed=indexed,
+                      redact=redact)
+
+
+def discover_files(paths: Iterable[str | Path]) -> list[tuple[Path, Path | None]]:
+    """Every file under `paths` with the root folder its document id is relative to."""
     paths = list(paths)
     try:
         files = list(loaders.discover(paths))
@@ -103,6 +108,15 @@ def load_paths(paths: Iterable[str | Path], report: IngestReport, progress: bool
         raise IngestError(str(exc)) from None
     if not files:
         raise IngestError("no files found under " + ", ".join(str(p) for p in paths))
+    return files
+
+
+def load_files(files: Sequence[tuple[Path, Path | None]], report: IngestReport,
+               progress: bool | Any = False, *, limits: IngestLimits | None = None,
+               indexed: Mapping[str, list[tuple[str, str]]] | None = None,
+               redact: bool = False) -> list[Document]:
+    """`load_paths` for files already discovered; `progress` may be a bar to advance."""
+    limits = limits or IngestLimits()
     results: list[FileResult | None] = [None] * len(files)
     jobs: list[dict[str, Any]] = []
     slots: list[int] = []
@@ -121,10 +135,14 @@ def load_paths(paths: Iterable[str | Path], report: IngestReport, progress: bool
             continue
         jobs.append({"path": str(path), "root": str(root) if root is not None else None})
         slots.append(i)
-    bar = _progress(len(jobs), progress, "loading")
+    own_bar = isinstance(progress, bool)
+    bar = _progress(len(jobs), progress, "loading") if own_bar else progress
+    if bar is not None and not own_bar:
+        bar.update(len(files) - len(jobs))  # unchanged and refused files count as done
     outcomes = run_isolated(jobs, limits, target=LOAD_TARGET,
-                            on_done=lambda _i, _o: bar.update(1) if bar else None)
-    if bar:
+                            on_done=lambda _i, _o: bar.update(1) if bar else None) \
+        if jobs else []
+    if bar and own_bar:
         bar.close()
     docs_by_file: list[list[Document]] = [[] for _ in files]
     for slot, job, outcome in zip(slots, jobs, outcomes, strict=True):
@@ -164,44 +182,86 @@ def _file_result(path: str, outcome: Outcome) -> tuple[FileResult, list[Document
     return FileResult(path, status, outcome.reason, 0, round(outcome.seconds, 3)), []
 
 
+COMMIT_EVERY = 256  # documents per generation: a kill loses at most these
+COMMIT_SECONDS = 300.0  # ... or what was loaded in this long
+LOAD_BATCH = 64  # files handed to the loader workers at a time
+
+
 def ingest(paths: Iterable[str | Path], index_dir: str | Path, *, model: str =
            "multilingual-e5-small", prune: bool = False, progress: bool = False,
            index: Index | None = None, limits: IngestLimits | None = None,
-           pii: str = "flag") -> IngestReport:
-    """Load, chunk, embed and upsert; with `prune`, drop documents whose files are gone.
+           pii: str = "flag", commit_every: int = COMMIT_EVERY,
+           commit_seconds: float = COMMIT_SECONDS) -> IngestReport:
+    """Load, chunk, embed and upsert in bounded batches; with `prune`, drop documents whose
+    files are gone.
+
+    Files stream through load → chunk → embed → write: a generation is committed every
+    `commit_every` documents or `commit_seconds` of loading, whichever comes first, so memory
+    stays bounded as the corpus grows and a killed ingest keeps every committed batch. The
+    same command run again finds those files unchanged (same bytes as indexed) and loads,
+    and embeds, only the rest; the embedding cache is written per batch.
 
     `pii`: off | flag (list findings per file in the report) | redact (replace them in the
     text before chunking)."""
     if pii not in pii_mod.MODES:
         raise ValueError(f"unknown PII mode {pii!r}: use one of {', '.join(pii_mod.MODES)}")
+    if commit_every < 1 or commit_seconds <= 0:
+        raise ValueError("commit_every must be >= 1 and commit_seconds > 0")
     started = time.perf_counter()
-    paths = list(paths)
     report = IngestReport(pii_mode=pii)
+    files = discover_files(paths)
     if index is None and (Path(index_dir) / MANIFEST).exists():
         # An existing index (opened, and its model checked, as before): files it already
         # holds byte for byte need no loading.
         index = Index.create(index_dir, model, exist_ok=True)
     indexed = index.documents_by_source() if index is not None else None
-    docs = load_paths(paths, report, progress, limits=limits, indexed=indexed,
-                      redact=pii == "redact")
+    seen: set[str] = set()  # document ids loaded in this run (duplicates across files)
+    loaded_any = False
+    pending: list[Document] = []
+    since = time.perf_counter()
+    bar = _progress(len(files), progress, "loading")
+
+    def commit() -> None:
+        nonlocal index, pending, since
+        if pending:
+            if index is None:
+                index = Index.create(index_dir, model, exist_ok=True)
+            _merge(report.index, index.add(pending, progress=progress))
+        pending, since = [], time.perf_counter()
+
+    try:
+        for start in range(0, len(files), LOAD_BATCH):
+            docs = load_files(files[start:start + LOAD_BATCH], report, bar, limits=limits,
+                              indexed=indexed, redact=pii == "redact")
+            ids = [d.id for d in docs]
+            dupes = ({i for i in ids if ids.count(i) > 1} if len(set(ids)) != len(ids)
+                     else set()) | (seen & set(ids))
+            if dupes:
+                raise IngestError(f"two files map to the same document id(s) "
+                                  f"{sorted(dupes)[:5]}: ingest them from one root folder")
+            seen.update(ids)
+            if pii != "off":
+                apply_pii(docs, report, redact=pii == "redact")
+            loaded_any = loaded_any or bool(docs)
+            for doc in docs:
+                pending.append(doc)
+                if len(pending) >= commit_every:
+                    commit()
+            if time.perf_counter() - since >= commit_seconds:
+                commit()
+        commit()
+    finally:
+        if bar:
+            bar.close()
     unchanged = [i for f in report.files if f.status == "unchanged" for i in f.doc_ids]
-    if not docs and not unchanged:
+    if not loaded_any and not unchanged:
         reasons = "; ".join(f"{f.path}: {f.reason}" for f in report.files[:5])
         raise IngestError(f"no document could be loaded ({reasons})")
-    ids = [d.id for d in docs]
-    dupes = {i for i in ids if ids.count(i) > 1} if len(set(ids)) != len(ids) else set()
-    if dupes:
-        raise IngestError(f"two files map to the same document id(s) {sorted(dupes)[:5]}: "
-                          "ingest them from one root folder")
-    if pii != "off":
-        apply_pii(docs, report, redact=pii == "redact")
     if index is None:
         index = Index.create(index_dir, model, exist_ok=True)
-    if docs:
-        report.index = index.add(docs, progress=progress)
     report.index.unchanged = sorted({*report.index.unchanged, *unchanged})
     if prune:
-        present = {d.id for d in docs} | set(unchanged)
+        present = seen | set(unchanged)
         gone = [doc_id for doc_id, source in index.documents().items()
                 if doc_id not in present and not (source and Path(source).exists())]
         if gone:
@@ -210,6 +270,16 @@ def ingest(paths: Iterable[str | Path], index_dir: str | Path, *, model: str =
             report.index.chunks_removed += deleted.chunks_removed
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _merge(total: AddReport, part: AddReport) -> None:
+    """Add one batch's upsert report to the run's."""
+    for name in ("added", "replaced", "unchanged", "deleted"):
+        getattr(total, name).extend(getattr(part, name))
+    for name in ("chunks_added", "chunks_removed", "embedded"):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+    total.seconds += part.seconds
+    total.generations += part.generations
 
 
 def apply_pii(docs: list[Document], report: IngestReport, redact: bool) -> None:
