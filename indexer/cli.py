@@ -372,5 +372,15 @@ def _mount_rerankers() -> None:
 _mount_rerankers()
 
 
+def _mount_serve() -> None:
+    # indexer.server.cli imports only click at module level: FastAPI loads in the command
+    from indexer.server.cli import serve
+
+    main.add_command(serve, "serve")
+
+
+_mount_serve()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

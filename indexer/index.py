@@ -7,6 +7,7 @@ one; a writer builds the next generation beside it and switches the manifest las
 from __future__ import annotations
 
 import contextlib
+import copy
 import fcntl
 import json
 import shutil
@@ -184,6 +185,19 @@ class Index:
             return False
         self._snap = _load_current(self.root, manifest)
         return True
+
+    def pinned(self) -> Index:
+        """A read view fixed to the current generation: every search through it sees that
+        generation, whatever commits meanwhile (a batch of queries, one response, one
+        generation). Shares the embedder and the snapshot; cheap."""
+        view = copy.copy(self)
+        view._write_lock = threading.Lock()
+        view.refresh = lambda: False  # type: ignore[method-assign]
+        return view
+
+    @property
+    def generation(self) -> str:
+        return self._snap.gen.name
 
     # -- reading -----------------------------------------------------------------------
     @property

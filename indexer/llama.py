@@ -46,3 +46,20 @@ class IndexRetriever(BaseRetriever):
         hits = self._index.search(query_bundle.query_str, k=self._k, mode=self._mode,
                                   filters=self._filters, rerank=self._rerank)
         return [hit_to_node(h) for h in hits]
+
+
+class ServerRetriever(BaseRetriever):
+    """The same retriever over HTTP: a LlamaIndex app talking to `indexer serve`."""
+
+    def __init__(self, client: Any, k: int = 10, mode: str = "hybrid",
+                 filters: Mapping[str, Any] | None = None, rerank: str | None = None,
+                 index: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._client, self._k, self._mode = client, k, mode
+        self._filters, self._rerank, self._name = filters, rerank, index
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        hits = self._client.search(query_bundle.query_str, k=self._k, mode=self._mode,
+                                   filters=self._filters, rerank=self._rerank,
+                                   index=self._name)
+        return [hit_to_node(h) for h in hits]
