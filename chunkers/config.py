@@ -30,7 +30,7 @@ class ChunkerConfig:
       ("split", the default) or kept whole and flagged `metadata["oversize"]` ("keep").
     - `strategy`: "structure" (this package's chunker) or "paragraph" (the baseline).
 
-    Defaults measured with `python -m chunkers.measure` and a BM25 proxy (document nDCG@10,
+    Defaults measured with `python -m indexer.harness.measure.chunkers` and a BM25 proxy (document nDCG@10,
     best chunk per document) over budgets 128-512 and overlap 0/1: on mediqa-dev (long
     English answers) every budget beats whole documents (0.371) and 192-512 are within 1.5
     points of each other (256: 0.399); on xquad-hi/en (one paragraph per document) 128 loses

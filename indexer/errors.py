@@ -14,7 +14,7 @@ class IndexOpenError(IndexerError):
 
 
 def user_errors() -> tuple[type[BaseException], ...]:
-    from indexer.pipeline import IngestError
+    from indexer.ingestion.pipeline import IngestError
     from loaders import LoadError
 
     errors: list[type[BaseException]] = [IndexerError, IngestError, LoadError, ValueError,

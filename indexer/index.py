@@ -31,14 +31,14 @@ from chunkers import (
 )
 from indexer import filters as filters_mod
 from indexer.bm25 import BM25Index, TokenizerConfig
-from indexer.dense import DenseIndex
-from indexer.dense_config import DenseConfig
-from indexer.doc_scoring import DocumentScoring, combine
-from indexer.embedder import Embedder
+from indexer.dense.config import DenseConfig
+from indexer.dense.documents import DocumentScoring, combine
+from indexer.dense.index import DenseIndex
+from indexer.embedding.embedder import Embedder
+from indexer.errors import IndexOpenError
 from indexer.fusion import convex_fusion, default_weights, rrf_fusion
 from indexer.hits import Hit
-from indexer.manifest import (
-    IndexError_,
+from indexer.storage.manifest import (
     file_checksums,
     fsync_dir,
     generation_dir,
@@ -47,7 +47,7 @@ from indexer.manifest import (
     safe_file,
     write_manifest,
 )
-from indexer.store import Store
+from indexer.storage.store import Store
 from loaders import Document
 
 MODES = ("hybrid", "bm25", "dense")
@@ -130,9 +130,9 @@ class Index:
         if (root / "manifest.json").exists():
             if exist_ok:
                 return cls.open(root, embedder=embedder)
-            raise IndexError_(f"{root}: an index already exists here")
+            raise IndexOpenError(f"{root}: an index already exists here")
         if root.exists() and any(root.iterdir()):
-            raise IndexError_(f"{root}: directory is not empty and holds no index")
+            raise IndexOpenError(f"{root}: directory is not empty and holds no index")
         embedder = embedder or Embedder(model)
         root.mkdir(parents=True, exist_ok=True)
         with _file_lock(root):
@@ -329,7 +329,7 @@ class Index:
         return np.asarray(snap.store.filter_rowids(*clause), dtype=np.int64)
 
     def _rerank(self, query: str, hits: list[Hit], rerank: Any) -> list[Hit]:
-        from indexer.reranking import rerank_hits
+        from indexer.reranking.glue import rerank_hits
 
         return rerank_hits(query, hits, rerank, embed=self.embedder.embed_passages)
 
@@ -496,11 +496,11 @@ class _Transaction:
         docs, chunks = self.store.count("documents"), self.store.count("chunks")
         if len(self.dense) != chunks or self.bm25.doc_count != chunks:
             self.abort()
-            raise IndexError_(f"{self.root}: inconsistent write (chunks={chunks}, vectors="
+            raise IndexOpenError(f"{self.root}: inconsistent write (chunks={chunks}, vectors="
                               f"{len(self.dense)}, bm25={self.bm25.doc_count}); not committed")
         if self.docs is not None and len(self.docs) != self.store.documents_with_chunks():
             self.abort()
-            raise IndexError_(f"{self.root}: inconsistent write ({len(self.docs)} document "
+            raise IndexOpenError(f"{self.root}: inconsistent write ({len(self.docs)} document "
                               "vectors for the documents that have chunks); not committed")
         self.store.finish()
         self.dense.save(self.gen / DENSE_FILE)
@@ -553,7 +553,7 @@ def _scoring(documents: DocumentScoring | Mapping[str, Any] | bool | None
 def _document_aware(snap: Snapshot, scoring: DocumentScoring, qv: np.ndarray,
                     ids: np.ndarray, sc: np.ndarray, depth: int, allowed: np.ndarray | None,
                     evidence: dict[str, dict[int, float]]) -> tuple[np.ndarray, np.ndarray]:
-    """Chunk candidates rescored with their documents' vectors (see indexer.doc_scoring);
+    """Chunk candidates rescored with their documents' vectors (see indexer.dense.documents);
     unfiltered searches also bring in the chunks of the best-matching documents."""
     assert snap.docs is not None
     q = np.asarray(qv, dtype=np.float32).reshape(-1)
@@ -610,12 +610,12 @@ def _hit(row: Mapping[str, Any], score: float, per: dict[str, float]) -> Hit:
 def _check_model(root: Path, manifest: Mapping[str, Any], embedder: Embedder) -> None:
     model = manifest["model"]
     if model.get("checksum") != embedder.checksum:
-        raise IndexError_(
+        raise IndexOpenError(
             f"{root}: index was built with model {model.get('name')!r} (checksum "
             f"{str(model.get('checksum'))[:12]}), not {embedder.model_name!r} (checksum "
             f"{embedder.checksum[:12]}); rebuild the index or open it with its own model")
     if int(manifest["dim"]) != embedder.dim:
-        raise IndexError_(f"{root}: index dimension {manifest['dim']} != model dimension "
+        raise IndexOpenError(f"{root}: index dimension {manifest['dim']} != model dimension "
                           f"{embedder.dim}")
 
 
@@ -625,7 +625,7 @@ def _load_current(root: Path, manifest: dict[str, Any], attempts: int = 5) -> Sn
     for _ in range(attempts - 1):
         try:
             return _load_snapshot(root, manifest)
-        except IndexError_:
+        except IndexOpenError:
             newer = read_manifest(root)
             if newer.get("generation_dir") == manifest.get("generation_dir"):
                 raise
@@ -642,19 +642,19 @@ def _load_snapshot(root: Path, manifest: dict[str, Any]) -> Snapshot:
         docs = DenseIndex.load(safe_file(gen, DOCS_FILE), int(manifest["dim"])) \
             if manifest.get("documents") else None
     except (ValueError, FileNotFoundError, KeyError, TypeError) as exc:
-        raise IndexError_(f"{gen}: cannot open index files ({exc})") from None
+        raise IndexOpenError(f"{gen}: cannot open index files ({exc})") from None
     if bm25.config.to_dict() != manifest.get("bm25"):
-        raise IndexError_(f"{root}: BM25 tokenizer settings differ from the manifest")
+        raise IndexOpenError(f"{root}: BM25 tokenizer settings differ from the manifest")
     counts = manifest.get("counts", {})
     stored = store.counts()
     if stored != {k: counts.get(k) for k in ("documents", "chunks")}:
-        raise IndexError_(f"{gen}: the chunk database holds {stored['documents']} documents "
+        raise IndexOpenError(f"{gen}: the chunk database holds {stored['documents']} documents "
                           f"and {stored['chunks']} chunks, the manifest says {counts}")
     if len(dense) != counts.get("chunks") or bm25.doc_count != counts.get("chunks"):
-        raise IndexError_(f"{gen}: {len(dense)} vectors and {bm25.doc_count} BM25 documents "
+        raise IndexOpenError(f"{gen}: {len(dense)} vectors and {bm25.doc_count} BM25 documents "
                           f"for {counts.get('chunks')} chunks in the manifest")
     if docs is not None and len(docs) > counts.get("documents", 0):
-        raise IndexError_(f"{gen}: {len(docs)} document vectors for {counts.get('documents')} "
+        raise IndexOpenError(f"{gen}: {len(docs)} document vectors for {counts.get('documents')} "
                           "documents in the manifest")
     return Snapshot(manifest, gen, store, dense, bm25, docs)
 

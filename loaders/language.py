@@ -6,7 +6,7 @@ statistical classifier decides, restricted to those candidates, because unrestri
 classifiers spend their mistakes on languages the project does not have (Marathi read as
 Nepali is a near miss; read as Sanskrit or Konkani it is useless). Two classifiers are
 offered: py3langid (the default: more accurate on the project's labelled set, see
-`loaders.measure`) and langdetect (the design card's choice).
+`indexer.harness.measure.loaders`) and langdetect (the design card's choice).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Sample documents in the nine languages, built with PyMuPDF and the Noto fonts.
 
-Tests and `loaders.measure` share them: a heading and two paragraphs per language (real
+Tests and `indexer.harness.measure.loaders` share them: a heading and two paragraphs per language (real
 health-education text, the same as in tests/data/loaders/langid), laid out as a plain
 page, a two-column page, a ruled table, a page whose text is shaped by HarfBuzz (correct
 glyphs, but an Indic text layer that comes out garbled), and a scanned (image-only) page.

@@ -1,6 +1,6 @@
 """Where a reranker model runs: CUDA when present, else CPU with bf16 autocast on AMX.
 
-A copy of the idea in `indexer.device`, kept here because `rerankers` imports nothing else
+A copy of the idea in `indexer.embedding.device`, kept here because `rerankers` imports nothing else
 from the project.
 """
 

@@ -99,7 +99,7 @@ def render_model_card(config: Mapping[str, Any], report: Mapping[str, Any],
         "Held-out evaluation (queries never trained on):",
         "",
         evaluation.strip() if evaluation else
-        "(not measured yet: run `python -m indexer.rerank_eval`)",
+        "(not measured yet: run `python -m indexer.harness.rerank_eval`)",
         "",
         "## Limits",
         "",

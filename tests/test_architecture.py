@@ -76,7 +76,7 @@ def test_contract_catches_a_violation(tmp_path: Path) -> None:
 
 def test_public_api_exports_errors() -> None:
     import indexer
-    from indexer.manifest import IndexError_
+    from indexer.storage.manifest import IndexError_
 
     assert issubclass(indexer.IndexOpenError, indexer.IndexerError)
     assert IndexError_ is indexer.IndexOpenError  # the old name keeps working
@@ -84,3 +84,80 @@ def test_public_api_exports_errors() -> None:
     with pytest.raises(indexer.IndexOpenError, match="no such index"):
         indexer.Index.open(ROOT / "no-such-index")
     assert set(indexer.__all__) >= {"Index", "IndexOpenError", "DocumentScoring", "Candidates"}
+
+
+# Inside `indexer`: the top layer runs the system and judges it (harness), or faces people
+# and other programs (cli, server); the core under it never imports them.
+TOP_LAYER = ("indexer.harness", "indexer.cli", "indexer.server")
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _in(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def test_core_never_imports_the_top_layer() -> None:
+    broken = []
+    for path in _files("indexer"):
+        own = _module(path)
+        if _in(own, TOP_LAYER) or own in ("indexer", "indexer.__main__"):
+            continue
+        for line, module, _ in _imports(path):
+            if _in(module, TOP_LAYER):
+                broken.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert not broken, "\n".join(broken)
+
+
+def _module_level_imports(path: Path) -> set[str]:
+    """Imports that run when the module is imported (not lazy ones, not TYPE_CHECKING)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module)
+            out |= {f"{node.module}.{a.name}" for a in node.names}
+    return out
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_import_cycles(package: str) -> None:
+    modules = {_module(p): p for p in _files(package)}
+    graph = {m: sorted(i for i in _module_level_imports(p) if i in modules and i != m)
+             for m, p in modules.items()}
+    # a package's __init__ importing its own submodules is how registries are built
+    graph = {m: [i for i in deps if not i.startswith(m + ".")] for m, deps in graph.items()}
+    state: dict[str, int] = {}
+    cycles: list[str] = []
+
+    def visit(m: str, stack: list[str]) -> None:
+        state[m] = 1
+        for n in graph[m]:
+            if state.get(n) == 1:
+                cycles.append(" -> ".join([*stack[stack.index(n):], n]))
+            elif n not in state:
+                visit(n, [*stack, n])
+        state[m] = 2
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])
+    assert not cycles, "\n".join(cycles)
+
+
+def test_old_module_paths_still_import_with_a_warning() -> None:
+    import importlib
+    import sys
+
+    from indexer.deprecated import MOVED
+
+    for old, new in MOVED.items():
+        sys.modules.pop(old, None)
+        with pytest.warns(DeprecationWarning, match="moved to"):
+            mod = importlib.import_module(old)
+        assert mod is importlib.import_module(new)

@@ -233,7 +233,7 @@ def test_hot_swap_under_a_concurrent_writer(server: Running, served: Path, embed
 
 
 def test_damaged_generation_refused_old_kept(server: Running, served: Path) -> None:
-    from indexer.manifest import read_manifest, write_manifest
+    from indexer.storage.manifest import read_manifest, write_manifest
 
     good = read_manifest(served)
     bad_dir = served / "gen-999990"

@@ -1,10 +1,10 @@
 """Build the ``report.json`` document (a plain dict) from :class:`BenchResults`.
 
-Schema ``indexer.bench.report``, version 1 (bump ``SCHEMA_VERSION`` on any breaking
+Schema ``indexer.harness.bench.report``, version 1 (bump ``SCHEMA_VERSION`` on any breaking
 change; adding keys is not breaking)::
 
     {
-      "schema": "indexer.bench.report", "schema_version": 1,
+      "schema": "indexer.harness.bench.report", "schema_version": 1,
       "created": "2025-01-01T00:00:00+00:00",     # UTC, ISO 8601
       "meta": {...},                              # BenchResults.meta, verbatim
       "baseline": "bm25",
@@ -73,7 +73,7 @@ from benchmarks.results import BenchResults, SystemResult
 from benchmarks.significance import bootstrap_means, holm, percentile_ci, sign_flip_pvalues
 from benchmarks.types import PerQuery
 
-SCHEMA = "indexer.bench.report"
+SCHEMA = "indexer.harness.bench.report"
 SCHEMA_VERSION = 1
 
 

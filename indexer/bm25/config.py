@@ -28,7 +28,7 @@ def _from_dict(cls: type, data: dict[str, Any]) -> Any:
 
 @dataclass(frozen=True)
 class TokenizerConfig:
-    """How text becomes BM25 tokens. Defaults were picked by `indexer.bm25.measure`.
+    """How text becomes BM25 tokens. Defaults were picked by `indexer.harness.measure.bm25`.
 
     language: a code of LANGUAGES, or "auto" to detect each text's language from its script
         (and, for Latin and Devanagari, from stopword overlap). A per-text language given to

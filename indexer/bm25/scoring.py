@@ -3,7 +3,7 @@
 bm25s bakes idf x tf-part into its matrix with the corpus's N and average length, so it cannot
 add a document. Here the index keeps raw term frequencies and recomputes these products with
 global statistics in one numpy pass whenever the corpus changes: scores then equal a fresh
-build's. Parity with bm25s and rank_bm25 is tested in tests/test_bm25_parity.py.
+build's. Parity with bm25s and rank_bm25 is tested in tests/comparison/test_bm25_parity.py.
 """
 
 from __future__ import annotations

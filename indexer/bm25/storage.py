@@ -23,7 +23,7 @@ from indexer.bm25.config import BM25Params, TokenizerConfig
 from indexer.bm25.segment import ARRAYS, Segment
 from indexer.bm25.stopwords import fingerprint
 from indexer.bm25.suffixes import SUFFIXES
-from indexer.npy import load_npy
+from indexer.storage.npy import load_npy
 
 FORMAT = "indexer.bm25"
 FORMAT_VERSION = 1

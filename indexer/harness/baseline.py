@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import regex
 
-from indexer.embedder import Embedder
+from indexer.embedding.embedder import Embedder
 from loaders import Document
 
 SYSTEMS = ("whole-dense", "whole-bm25", "whole-rrf")

@@ -27,7 +27,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from indexer.paths import SOURCE_ROOT, shared_datasets
+
+ROOT = SOURCE_ROOT
 TRAIN_SETS = ("mediqa-dev", "flores-xling")
 # The recipe of the measured model (README, "Rerankers"): one home for it.
 RECIPE = ("--max-train-queries", "320", "--max-train-queries", "flores-xling=64",
@@ -36,7 +38,7 @@ RECIPE = ("--max-train-queries", "320", "--max-train-queries", "flores-xling=64"
 # The code that mines and trains; the index's build settings and fusion weights stand for
 # the first stage that mines the negatives (docstrings elsewhere must not force a retrain).
 CODE = ("rerankers/training.py", "rerankers/cross_encoder.py", "rerankers/base.py",
-        "indexer/rerank_train.py")
+        "indexer/harness/rerank_train.py")
 
 
 def fingerprint(train_dirs: Sequence[Path], base_checksum: str) -> str:
@@ -44,9 +46,9 @@ def fingerprint(train_dirs: Sequence[Path], base_checksum: str) -> str:
     import inspect
 
     import benchmarks
-    from indexer.bench import build_settings
     from indexer.fusion import adaptive
-    from indexer.reranking import passage_text
+    from indexer.harness.bench import build_settings
+    from indexer.reranking.glue import passage_text
 
     h = hashlib.sha256()
     h.update(json.dumps({"recipe": RECIPE, "base": base_checksum, "index": build_settings(),
@@ -68,8 +70,8 @@ def ensure(shared: Path, cache: Path | None = None, models_dir: Path | None = No
            log: Any = print) -> dict[str, Any]:
     """Train or reuse, then install; returns what was done (for the CI log)."""
     from indexer import models
-    from indexer.cache import default_cache_path
-    from indexer.reranking import trained_model_dir
+    from indexer.embedding.cache import default_cache_path
+    from indexer.reranking.glue import trained_model_dir
 
     train_dirs = [shared / name for name in TRAIN_SETS]
     missing = [str(d) for d in train_dirs if not d.is_dir()]
@@ -108,7 +110,7 @@ def ensure(shared: Path, cache: Path | None = None, models_dir: Path | None = No
 
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "datasets")
+    ap.add_argument("--shared", type=Path, default=shared_datasets())
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     result = ensure(args.shared, log=lambda m: print(m, file=sys.stderr))

@@ -19,7 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from indexer.paths import SOURCE_ROOT
+
+ROOT = SOURCE_ROOT
 GOAL_RATIO = 1.2
 
 
@@ -31,8 +33,8 @@ def measure(reranker: str = "ce-multilingual", searches: int = 200, depth: int =
             dataset: Path = ROOT / "corpora" / "golden") -> dict[str, Any]:
     import benchmarks
     from indexer import Embedder
-    from indexer.bench import default_cache, open_or_build
-    from indexer.reranking import cached_rerankers
+    from indexer.harness.bench import default_cache, open_or_build
+    from indexer.reranking.glue import cached_rerankers
 
     ds = benchmarks.load_beir(dataset)
     index, _ = open_or_build(ds, default_cache(), Embedder("multilingual-e5-small"))

@@ -65,10 +65,10 @@ def sweep_dataset(path: Path, embedder: Any, cache: Path, max_queries: int | Non
                   weights: Sequence[float] = DOC_WEIGHTS, depth: int = 100) -> dict[str, Any]:
     """nDCG@10 (judged-only) of every (document weight, fusion) variant and the baselines."""
     import benchmarks
-    from indexer.bench import dataset_documents, open_or_build, select_queries, stable_key
-    from indexer.doc_scoring import DocumentScoring
+    from indexer.dense.documents import DocumentScoring
     from indexer.fusion import adaptive_weights
     from indexer.harness import baseline
+    from indexer.harness.bench import dataset_documents, open_or_build, select_queries, stable_key
 
     ds = benchmarks.load_beir(path)
     qids = [q for q in select_queries(ds, "all", None)
@@ -185,7 +185,7 @@ def markdown(table: dict[str, dict[str, float]], choice: dict[str, Any],
 
 def main(argv: Sequence[str] | None = None) -> None:
     from indexer import Embedder
-    from indexer.bench import default_cache
+    from indexer.harness.bench import default_cache
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("datasets", nargs="+", type=Path)

@@ -237,9 +237,9 @@ def install(name: str = DEFAULT_MODEL, models_dir: str | Path | None = None, ver
 
 
 def ensure_query_encoder(path: Path, progress: bool = True) -> Path | None:
-    """Export the ONNX query encoder (indexer.onnx_query) if it is missing or stale. Optional:
+    """Export the ONNX query encoder (indexer.embedding.onnx_query) if it is missing or stale. Optional:
     without the `onnx` package, or for a model that cannot be exported, queries use PyTorch."""
-    from indexer import onnx_query
+    from indexer.embedding import onnx_query
     from indexer.models.metadata import model_checksum
 
     checksum = model_checksum(path)

@@ -28,7 +28,9 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
+from indexer.paths import SOURCE_ROOT
+
+ROOT = SOURCE_ROOT
 MODES = ("hybrid",) * 6 + ("dense", "bm25")
 
 

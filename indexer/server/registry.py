@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from indexer.embedder import Embedder
+from indexer.embedding.embedder import Embedder
 from indexer.index import Index
-from indexer.manifest import read_manifest
+from indexer.storage.manifest import read_manifest
 
 log = logging.getLogger("indexer.server")
 

@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from indexer.check import check_index
 from indexer.index import Index
-from indexer.manifest import read_manifest
+from indexer.storage.check import check_index
+from indexer.storage.manifest import read_manifest
 from tests.fuzz.stub import StubEmbedder
 
 

@@ -1,7 +1,7 @@
 """Mutations of a committed index directory: damaged files, hostile manifests, links out.
 
 Each mutator edits a copy in place; `mutate_index` applies one or two. What a reader must
-do with any of them is refuse with `IndexError_` (or open and give consistent answers, if
+do with any of them is refuse with `IndexOpenError` (or open and give consistent answers, if
 the change is harmless, like a new `committed_at`).
 """
 

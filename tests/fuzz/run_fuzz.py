@@ -3,13 +3,13 @@
 
     python -m tests.fuzz.run_fuzz --n 10000 --out /tmp/fuzz
 
-Every input runs through `indexer.isolation.WorkerPool` exactly as ingest loads a file
+Every input runs through `indexer.ingestion.isolation.WorkerPool` exactly as ingest loads a file
 (same target, same preflight limits, same timeout and memory cap), so a hang or a segfault
 in a parser is counted, not fatal. Outcomes per format:
 
 - ok: loaded (or, for indexes, opened and searched)
 - clear_error / skipped: refused with a reason (LoadError, UnsupportedFormat, a limit,
-  IndexError_)
+  IndexOpenError)
 - bug: an exception other than those (the loader's or reader's own failure)
 - crashed: the worker died (a signal, e.g. SIGSEGV in C code)
 - hang: the per-input timeout killed it
@@ -39,8 +39,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from indexer.isolation import LOAD_TARGET, Outcome, WorkerPool  # noqa: E402
-from indexer.limits import IngestLimits  # noqa: E402
+from indexer.ingestion.isolation import LOAD_TARGET, Outcome, WorkerPool  # noqa: E402
+from indexer.ingestion.limits import IngestLimits  # noqa: E402
 from tests.fuzz import seeds  # noqa: E402
 from tests.fuzz.mutate import mutate  # noqa: E402
 from tests.fuzz.mutate_index import mutate_index  # noqa: E402

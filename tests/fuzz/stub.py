@@ -25,7 +25,7 @@ def _model_dir() -> Path | None:
 
 
 class StubEmbedder:
-    """Quacks like `indexer.embedder.Embedder` for Index.create/open/add/search."""
+    """Quacks like `indexer.embedding.embedder.Embedder` for Index.create/open/add/search."""
 
     def __init__(self, dim: int = 16, checksum: str = "stub-model-v1",
                  name: str = "stub") -> None:

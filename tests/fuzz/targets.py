@@ -1,21 +1,21 @@
-"""Worker targets for the fuzz harness (run inside `indexer.isolation` workers)."""
+"""Worker targets for the fuzz harness (run inside `indexer.ingestion.isolation` workers)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from indexer.limits import IngestLimits
+from indexer.ingestion.limits import IngestLimits
 
 
 def open_index(job: dict[str, Any], limits: IngestLimits) -> dict[str, Any]:
     """Open a (damaged) index as a reader would, search it, and run `check_index` on it.
 
-    A refusal must be `IndexError_`; anything else escapes to the worker, which reports it
+    A refusal must be `IndexOpenError`; anything else escapes to the worker, which reports it
     as a bug with its traceback. An index that opens is also checked, so "opened although
     damaged" is counted apart from "refused"."""
-    from indexer.check import check_index
+    from indexer.errors import IndexOpenError
     from indexer.index import Index
-    from indexer.manifest import IndexError_
+    from indexer.storage.check import check_index
     from tests.fuzz.stub import StubEmbedder
 
     report = check_index(job["path"])
@@ -25,7 +25,7 @@ def open_index(job: dict[str, Any], limits: IngestLimits) -> dict[str, Any]:
         for mode in ("bm25", "dense", "hybrid"):
             index.search("wash hands with soap", k=5, mode=mode)
         index.close()
-    except IndexError_ as exc:
+    except IndexOpenError as exc:
         return {"status": "error", "reason": str(exc), "check_ok": report.ok}
     return {"status": "ok", "check_ok": report.ok, "problems": report.problems[:3],
             "chunks": info["chunks"]}
@@ -64,7 +64,7 @@ def load_or_misbehave(job: dict[str, Any], limits: IngestLimits) -> dict[str, An
     `bug.*` misbehaves that way; every other file loads as in ingest."""
     from pathlib import Path
 
-    from indexer.isolation import load_job
+    from indexer.ingestion.isolation import load_job
 
     stem = Path(job["path"]).stem
     if stem in ("hang", "segv", "alloc", "raise"):

@@ -27,8 +27,8 @@ from typing import Any
 import faiss
 import numpy as np
 
-from indexer.dense import DenseIndex
-from indexer.dense_config import DenseConfig
+from indexer.dense.config import DenseConfig
+from indexer.dense.index import DenseIndex
 
 GOAL = 0.95
 

@@ -13,15 +13,16 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+from indexer.paths import SOURCE_ROOT, shared_datasets
+
+ROOT = SOURCE_ROOT
 
 
 def passages(n: int) -> list[str]:
     """n real passages: the shared MEDIQA answers when present, else the sample corpus."""
     texts: list[str] = []
-    corpus = ROOT.parent / "shared" / "datasets" / "mediqa-dev" / "corpus.jsonl"
+    corpus = shared_datasets() / "mediqa-dev" / "corpus.jsonl"
     if corpus.exists():
         for line in corpus.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
@@ -45,7 +46,7 @@ def run(n: int = 2000, model: str = "multilingual-e5-small", batch_size: int | N
     st = emb.model
     prompt = emb.prompts.get("passage", "")
     st.encode(texts[:32], prompt=prompt, batch_size=emb.batch_size)  # warm both paths
-    from indexer.embedder import autocast
+    from indexer.embedding.embedder import autocast
 
     def raw_encode() -> np.ndarray:
         return st.encode(texts, prompt=prompt or None, batch_size=emb.batch_size,

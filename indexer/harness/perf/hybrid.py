@@ -21,7 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[3]
+from indexer.paths import SOURCE_ROOT
+
+ROOT = SOURCE_ROOT
 
 
 def vocabulary() -> list[str]:
@@ -42,7 +44,7 @@ def synthetic_vectors(n: int, dim: int, seed: int = 0) -> np.ndarray:
 def build(path: Path, n: int, embedder, words: list[str], seed: int = 0):  # noqa: ANN001, ANN201
     from chunkers import Chunk, chunk_id
     from indexer import Index
-    from indexer.cache import EmbeddingCache
+    from indexer.embedding.cache import EmbeddingCache
     from loaders import Block, BlockKind, Document
 
     rng = random.Random(seed)

@@ -26,9 +26,11 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
+from indexer.paths import shared_pdfs
+
 
 def _bm25(quick: bool) -> dict:
-    from indexer.bm25.bench import bench
+    from indexer.harness.bm25_speed import bench
 
     return bench(10_000 if quick else 100_000, 100 if quick else 300, 2 if quick else 5, 0)
 
@@ -40,9 +42,9 @@ def _embed(quick: bool) -> dict:
 
 
 def _pdf(quick: bool) -> dict:
-    from loaders.measure import throughput
+    from indexer.harness.measure.loaders import throughput
 
-    pdf = Path(__file__).resolve().parents[4] / "shared" / "pdfs" / \
+    pdf = shared_pdfs() / \
         "WHO_recommendations_diabetes_in_pregnancy.pdf"
     if not pdf.exists():
         return {"skipped": f"{pdf} is absent"}
@@ -66,7 +68,7 @@ def _rerank_memory(quick: bool) -> dict:
     import subprocess
     import sys
 
-    from indexer.reranking import trained_model_dir
+    from indexer.reranking.glue import trained_model_dir
 
     if not (trained_model_dir() / "config.json").is_file():
         return {"skipped": "ce-multilingual is not trained (indexer rerankers train)"}

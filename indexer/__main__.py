@@ -1,0 +1,5 @@
+"""`python -m indexer` = the `indexer` command."""
+
+from indexer.cli import main
+
+main()

@@ -1,0 +1,4 @@
+"""Embedding: text to vectors, once.
+
+The encoder (`embedder`: PyTorch for passages, ONNX Runtime for queries in `onnx_query`),
+the device and dtype it runs on (`device`), and the content-addressed vector cache (`cache`)."""
