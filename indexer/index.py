@@ -31,12 +31,14 @@ from chunkers import (
 )
 from indexer import filters as filters_mod
 from indexer.bm25 import BM25Index, TokenizerConfig
+from indexer.defaults import DEFAULT_MODEL, MODES
 from indexer.dense.config import DenseConfig
 from indexer.dense.documents import DocumentScoring, combine
 from indexer.dense.index import DenseIndex
 from indexer.embedding.embedder import Embedder
 from indexer.errors import IndexOpenError
 from indexer.fusion import convex_fusion, default_weights, rrf_fusion
+from indexer.fusion.adaptive import BM25_WEIGHT, DENSE_WEIGHT
 from indexer.hits import Hit
 from indexer.storage.manifest import (
     file_checksums,
@@ -50,7 +52,6 @@ from indexer.storage.manifest import (
 from indexer.storage.store import Store
 from loaders import Document
 
-MODES = ("hybrid", "bm25", "dense")
 STORE_FILE, DENSE_FILE, BM25_DIR = "store.sqlite", "dense.faiss", "bm25"
 DOCS_FILE = "documents.faiss"  # one vector per document (its lead window), by document key
 
@@ -116,7 +117,7 @@ class Index:
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
-    def create(cls, path: str | Path, model: str = "multilingual-e5-small", *,
+    def create(cls, path: str | Path, model: str = DEFAULT_MODEL, *,
                embedder: Embedder | None = None, bm25_config: TokenizerConfig | None = None,
                chunker: ChunkerConfig | Mapping[str, Any] | None = None,
                dense: DenseConfig | None = None,
@@ -595,7 +596,7 @@ def _fuse(lists: Mapping[str, tuple[np.ndarray, np.ndarray]], fusion: str,
     if fusion == "rrf":
         return rrf_fusion({n: [int(i) for i in ids] for n, (ids, _) in lists.items()}, weights)
     if fusion in ("minmax", "zscore"):
-        w = dict(weights or {"bm25": 0.2, "dense": 0.8})
+        w = dict(weights or {"bm25": BM25_WEIGHT, "dense": DENSE_WEIGHT})
         return convex_fusion({n: (ids, sc) for n, (ids, sc) in lists.items()}, w, fusion)
     raise ValueError(f"unknown fusion {fusion!r}: use rrf, minmax or zscore")
 

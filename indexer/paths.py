@@ -7,8 +7,9 @@ it) can be moved with `INDEXER_SHARED`. Nothing here touches the disk at import.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from indexer.settings import settings
 
 SOURCE_ROOT = Path(__file__).resolve().parents[1]
 CORPORA = SOURCE_ROOT / "corpora"
@@ -16,7 +17,7 @@ CORPORA = SOURCE_ROOT / "corpora"
 
 def shared_dir() -> Path:
     """`$INDEXER_SHARED`, else `../shared` beside the checkout."""
-    return Path(os.environ.get("INDEXER_SHARED") or SOURCE_ROOT.parent / "shared")
+    return settings().path("shared") or SOURCE_ROOT.parent / "shared"
 
 
 def shared_datasets() -> Path:

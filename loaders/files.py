@@ -9,7 +9,6 @@ names the file.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from loaders.errors import LoadError, UnsupportedFormat
 from loaders.language import assign_languages, majority_language
 from loaders.model import BlockKind, Document
 from loaders.parsed import Parsed
+from loaders.settings import settings
 
 Parser = Callable[[Path, bytes], Parsed]
 
@@ -91,7 +91,7 @@ def supported_extensions() -> list[str]:
 
 def max_file_bytes() -> int:
     """Files above this are refused before reading (env LOADERS_MAX_BYTES overrides)."""
-    return int(os.environ.get("LOADERS_MAX_BYTES") or DEFAULT_MAX_FILE_BYTES)
+    return settings().max_bytes or DEFAULT_MAX_FILE_BYTES
 
 
 def document_id(path: Path, root: Path | None) -> str:

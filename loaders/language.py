@@ -12,7 +12,6 @@ offered: py3langid (the default: more accurate on the project's labelled set, se
 from __future__ import annotations
 
 import copy
-import os
 import re
 import threading
 from collections import Counter
@@ -20,14 +19,17 @@ from collections.abc import Hashable, Iterable, Sequence
 from functools import cache, lru_cache
 from typing import Any, Protocol
 
+from loaders.languages import CODES, SCRIPT_LANGUAGES
 from loaders.script import LATIN, NON_LATIN, SCRIPT_LANGUAGE, script_counts
+from loaders.settings import settings
 
-LANGUAGES = ("en", "hi", "bn", "mr", "ta", "te", "kn", "ne", "id")
+LANGUAGES = CODES
 BACKENDS = ("py3langid", "langdetect")
 DEFAULT_BACKEND = "py3langid"
 
+# Scripts shared by several of the languages: the classifier decides among them.
 SCRIPT_CANDIDATES: dict[str, tuple[str, ...]] = {
-    "Devanagari": ("hi", "mr", "ne"), "Latin": ("en", "id")}
+    s: codes for s, codes in SCRIPT_LANGUAGES.items() if len(codes) > 1}
 
 # Below this many letters (about two words) a block's own evidence is weak, so it takes the
 # language the document shows for the same script ("उपचार" alone could be hi, mr or ne).
@@ -103,7 +105,7 @@ _CLASSIFIERS: dict[str, Classifier] = {
 
 
 def _backend(name: str | None) -> Classifier:
-    name = name or os.environ.get("LOADERS_LANGID") or DEFAULT_BACKEND
+    name = name or settings().langid or DEFAULT_BACKEND
     try:
         return _CLASSIFIERS[name]
     except KeyError:

@@ -104,6 +104,13 @@ def parse_markdown(text: str) -> list[Block]:
             continue
         if (_TABLE_ROW.match(line) and i + 1 < len(lines) and _TABLE_SEP.match(lines[i + 1])
                 and "|" in line):
+            if para and item is None:  # a short line right above a table is its caption
+                caption = _inline(" ".join(para))
+                para.clear()
+                if caption:
+                    blocks.append(Block(kind=BlockKind.CAPTION if len(caption) <= 200
+                                        else BlockKind.PARAGRAPH, text=caption,
+                                        section=section()))
             flush()
             rows = [_cells(line)]
             i += 2

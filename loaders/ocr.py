@@ -15,13 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from loaders.languages import LANGUAGE_TESSERACT, SCRIPT_TESSERACT
 from loaders.script import script_counts
 
-# Tesseract model per script, and per language where the language is known.
-SCRIPT_TESSERACT = {"Devanagari": "hin", "Bengali": "ben", "Tamil": "tam", "Telugu": "tel",
-                    "Kannada": "kan", "Latin": "eng"}
-LANGUAGE_TESSERACT = {"en": "eng", "hi": "hin", "mr": "mar", "ne": "nep", "bn": "ben",
-                      "ta": "tam", "te": "tel", "kn": "kan", "id": "ind"}
+# Tesseract model per script, and per language where the language is known (one table:
+# `loaders.languages`).
 TESSERACT_LANGUAGE = {v: k for k, v in LANGUAGE_TESSERACT.items()}
 
 _CANDIDATE_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",

@@ -12,11 +12,12 @@ OCR. `insert_htmlbox` shapes correctly, so its rendering is what OCR gets to rea
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-FONT_DIR = Path(os.environ.get("LOADERS_NOTO_DIR", "/usr/share/fonts/truetype/noto"))
+from loaders.settings import settings
+
+FONT_DIR = Path(settings().noto_dir)
 SCRIPT_FONT = {"en": "NotoSans", "id": "NotoSans", "hi": "NotoSansDevanagari",
                "mr": "NotoSansDevanagari", "ne": "NotoSansDevanagari", "bn": "NotoSansBengali",
                "ta": "NotoSansTamil", "te": "NotoSansTelugu", "kn": "NotoSansKannada"}

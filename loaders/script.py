@@ -5,33 +5,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-# (first, last, script name). Indic blocks beyond the nine languages' scripts are listed so
-# that, say, Odia text is recognized as Odia (no supported language) rather than ignored.
-_RANGES: tuple[tuple[int, int, str], ...] = (
-    (0x0900, 0x097F, "Devanagari"),
-    (0xA8E0, 0xA8FF, "Devanagari"),
-    (0x0980, 0x09FF, "Bengali"),
-    (0x0A00, 0x0A7F, "Gurmukhi"),
-    (0x0A80, 0x0AFF, "Gujarati"),
-    (0x0B00, 0x0B7F, "Oriya"),
-    (0x0B80, 0x0BFF, "Tamil"),
-    (0x0C00, 0x0C7F, "Telugu"),
-    (0x0C80, 0x0CFF, "Kannada"),
-    (0x0D00, 0x0D7F, "Malayalam"),
-    (0x0D80, 0x0DFF, "Sinhala"),
-    (0x0041, 0x005A, "Latin"),
-    (0x0061, 0x007A, "Latin"),
-    (0x00C0, 0x00D6, "Latin"),
-    (0x00D8, 0x00F6, "Latin"),
-    (0x00F8, 0x024F, "Latin"),
-)
+from loaders.languages import SCRIPT_LANGUAGE, SCRIPTS
 
-INDIC_SCRIPTS = frozenset(
-    ("Devanagari", "Bengali", "Gurmukhi", "Gujarati", "Oriya", "Tamil", "Telugu", "Kannada",
-     "Malayalam", "Sinhala"))
+# (first, last, script name), from the one table in `loaders.languages`.
+_RANGES: tuple[tuple[int, int, str], ...] = tuple(
+    (first, last, s.name) for s in SCRIPTS for first, last in s.ranges)
 
-# A script that belongs to one language only among the nine.
-SCRIPT_LANGUAGE = {"Bengali": "bn", "Tamil": "ta", "Telugu": "te", "Kannada": "kn"}
+INDIC_SCRIPTS = frozenset(s.name for s in SCRIPTS if s.name != "Latin")
+
+__all__ = ["INDIC_SCRIPTS", "LATIN", "NON_LATIN", "SCRIPT_LANGUAGE", "char_script",
+           "dominant_script", "script_counts"]
 
 # One regex per script: counting with findall runs in C, which matters on long PDFs.
 _CLASSES: dict[str, str] = {}

@@ -1,7 +1,7 @@
-"""Where a reranker model runs: CUDA when present, else CPU with bf16 autocast on AMX.
+"""Where a model runs: CUDA when present, else CPU with bf16 autocast on AMX.
 
-A copy of the idea in `indexer.embedding.device`, kept here because `rerankers` imports nothing else
-from the project.
+The project's one device choice: the embedder (`indexer.embedding`) and the rerankers both
+use it; it lives here because `rerankers` imports nothing else from the project.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 
 def cuda_available() -> bool:
+    """True when torch sees a usable CUDA device; never raises, never warns."""
     try:
         import torch
 
@@ -29,8 +30,8 @@ def choose_device(requested: str | None = None) -> str:
         return "cuda" if cuda_available() else "cpu"
     if requested.startswith("cuda") and not cuda_available():
         raise ValueError(f"device {requested!r} requested but CUDA is not available")
-    if requested != "cpu" and not requested.startswith("cuda"):
-        raise ValueError(f"unknown device {requested!r}: use auto, cpu or cuda[:N]")
+    if requested not in ("cpu", "mps") and not requested.startswith("cuda"):
+        raise ValueError(f"unknown device {requested!r}: use auto, cpu, mps or cuda[:N]")
     return requested
 
 

@@ -9,6 +9,7 @@ name (`from x import _y`); tests may.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,36 @@ def test_old_module_paths_still_import_with_a_warning() -> None:
         with pytest.warns(DeprecationWarning, match="moved to"):
             mod = importlib.import_module(old)
         assert mod is importlib.import_module(new)
+
+
+# Configuration: each package reads its environment variables in one settings module.
+SETTINGS_MODULES = {"indexer/settings.py", "loaders/settings.py", "indexer/server/settings.py",
+                    # where models are installed: the layout's one home, below indexer
+                    "chunkers/tokens.py", "rerankers/device.py"}
+# Set by an ingest for the isolated worker it spawns, never by a user.
+INTERNAL_VARIABLES = {"INDEXER_WORKER_PARENT", "LOADERS_MAX_BYTES"}
+_ENV_READ = re.compile(r"""(?:environ\.get|getenv|environ)\s*[(\[]\s*["']((?:INDEXER|LOADERS)_\w+)""")
+
+
+def test_environment_is_read_only_in_settings_modules() -> None:
+    broken = []
+    for package in PACKAGES:
+        for path in _files(package):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel in SETTINGS_MODULES:
+                continue
+            for name in _ENV_READ.findall(path.read_text(encoding="utf-8")):
+                if name not in INTERNAL_VARIABLES:
+                    broken.append(f"{rel} reads {name}: declare it in a settings module")
+    assert not broken, "\n".join(broken)
+
+
+def test_every_setting_is_in_the_readme() -> None:
+    import indexer.settings
+    import loaders.settings
+    from loaders.settings import documented
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    names = [v for cls in (indexer.settings.Settings, loaders.settings.Settings)
+             for v, _, _ in documented(cls)]
+    assert names and not [n for n in names if f"`{n}`" not in readme]

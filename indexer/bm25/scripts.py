@@ -11,18 +11,18 @@ import re
 import unicodedata
 from functools import cache
 
-# (first, last, script) for the scripts of the nine languages; everything else is "other".
-_RANGES: tuple[tuple[int, int, str], ...] = (
-    (0x0900, 0x097F, "deva"),
-    (0xA8E0, 0xA8FF, "deva"),
-    (0x0980, 0x09FF, "beng"),
-    (0x0B80, 0x0BFF, "taml"),
-    (0x0C00, 0x0C7F, "telu"),
-    (0x0C80, 0x0CFF, "knda"),
-)
+from loaders.languages import ISO15924, SCRIPT_LANGUAGES, SCRIPTS
+from loaders.languages import SCRIPT_LANGUAGE as _ONE_LANGUAGE
+
+# (first, last, script) for the non-Latin scripts of the nine languages, by lower-case ISO
+# 15924 code ("deva", "beng", ...), from the one table in `loaders.languages`;
+# everything else is "other".
+_RANGES: tuple[tuple[int, int, str], ...] = tuple(
+    (first, last, s.iso15924.lower()) for s in SCRIPTS
+    if s.name != "Latin" and s.name in SCRIPT_LANGUAGES for first, last in s.ranges)
 
 # Scripts used by exactly one of the nine languages.
-SCRIPT_LANGUAGE = {"beng": "bn", "taml": "ta", "telu": "te", "knda": "kn"}
+SCRIPT_LANGUAGE = {ISO15924[s].lower(): code for s, code in _ONE_LANGUAGE.items()}
 
 
 def char_script(ch: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from indexer.cli.root import fail, handle_errors, main, print_json
+from indexer.defaults import DEFAULT_MODEL
 
 
 @main.command()
@@ -23,7 +24,7 @@ from indexer.cli.root import fail, handle_errors, main, print_json
               help="Thresholds file; exit non-zero naming each failed gate.")
 @click.option("--cache", "cache_dir", type=click.Path(path_type=Path), default=None,
               help="Where built benchmark indexes are kept for reuse.")
-@click.option("--model", default="multilingual-e5-small", show_default=True)
+@click.option("--model", default=DEFAULT_MODEL, show_default=True)
 @click.option("--split", type=click.Choice(["all", "heldout", "train"]), default="all",
               show_default=True, help="Queries: all, or a part of the fixed hash split.")
 @click.option("--max-queries", type=int, default=None, help="A stable subset, for speed.")

@@ -9,13 +9,14 @@ from typing import Any
 import click
 
 from indexer.cli.root import handle_errors, main, print_json, progress_default
+from indexer.defaults import DEFAULT_MODEL, MODES
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--index", "index_dir", required=True, type=click.Path(path_type=Path),
               help="Index directory (created if missing).")
-@click.option("--model", default="multilingual-e5-small", show_default=True,
+@click.option("--model", default=DEFAULT_MODEL, show_default=True,
               help="Embedding model name or directory (for a new index).")
 @click.option("--prune", is_flag=True, help="Remove documents whose files disappeared.")
 @click.option("--pii", type=click.Choice(["off", "flag", "redact"]), default="flag",
@@ -71,7 +72,7 @@ def ingest(paths: tuple[Path, ...], index_dir: Path, model: str, prune: bool, pi
 @click.argument("index_dir", type=click.Path(path_type=Path))
 @click.argument("query")
 @click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--mode", type=click.Choice(["hybrid", "bm25", "dense"]), default="hybrid",
+@click.option("--mode", type=click.Choice(MODES), default="hybrid",
               show_default=True)
 @click.option("--lang", "languages", multiple=True, help="Only chunks in this language.")
 @click.option("--doc", "doc_ids", multiple=True, help="Only chunks of this document id.")

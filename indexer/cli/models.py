@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from indexer.cli.root import handle_errors, main, print_json
+from indexer.defaults import DEFAULT_MODEL
 
 
 @main.group()
@@ -15,7 +16,7 @@ def models() -> None:
 
 
 @models.command("install")
-@click.argument("name", default="multilingual-e5-small")
+@click.argument("name", default=DEFAULT_MODEL)
 @click.option("--models-dir", type=click.Path(path_type=Path), default=None,
               help="Where models go (default: $INDEXER_MODELS_DIR or the user data dir).")
 @click.option("--force", is_flag=True, help="Rebuild even if installed.")

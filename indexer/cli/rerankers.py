@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from indexer.cli.root import handle_errors
+from indexer.defaults import DEFAULT_MODEL
 
 
 @click.group("rerankers")
@@ -41,7 +42,7 @@ def list_cmd(as_json: bool) -> None:
               help="A BEIR-layout dataset directory (repeatable).")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Where the model goes (e.g. the models dir's reranker-ce-multilingual).")
-@click.option("--base-model", default="multilingual-e5-small", show_default=True,
+@click.option("--base-model", default=DEFAULT_MODEL, show_default=True,
               help="Encoder to start from (registered name or directory).")
 @click.option("--max-length", default=256, show_default=True, help="Tokens per pair.")
 @click.option("--epochs", default=1.0, show_default=True)

@@ -11,10 +11,11 @@ the CPU), and the CPU index remains the one that is written to disk. Any failure
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 import faiss
+
+from indexer.settings import settings
 
 log = logging.getLogger(__name__)
 GPU_KINDS = ("flat", "ivfpq")
@@ -36,7 +37,7 @@ def choose_dense_device(requested: str | None = None) -> str:
     'auto' quietly means CPU without a GPU; an explicit 'gpu' without one is an error, since
     the caller asked for something this machine cannot do.
     """
-    requested = (requested or os.environ.get("INDEXER_DENSE_DEVICE") or "auto").lower()
+    requested = (requested or settings().dense_device).lower()
     if requested not in ("auto", "cpu", "gpu"):
         raise ValueError(f"unknown dense device {requested!r}: use auto, cpu or gpu")
     if requested == "cpu":

@@ -14,12 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.settings import settings
+
 
 def default_cache_path() -> Path:
     """$INDEXER_CACHE_DIR, else $XDG_CACHE_HOME/indexer, else ~/.cache/indexer."""
-    base = os.environ.get("INDEXER_CACHE_DIR")
+    base = settings().path("cache_dir")
     if base:
-        return Path(base) / "embeddings.sqlite"
+        return base / "embeddings.sqlite"
     xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(xdg) / "indexer" / "embeddings.sqlite"
 

@@ -1,36 +1,14 @@
-"""Which device and dtype to run the encoder on: CUDA when present, else CPU.
+"""Which device the encoder runs on, and its batch size there.
 
-Kept tiny so the GPU path is the same code as the CPU path with another device and dtype,
-and so it can be tested on a machine without a GPU.
+The choice itself (`choose_device`, `INDEXER_DEVICE`, AMX) is the project's one in
+`rerankers.device`; this adds what only the embedder needs.
 """
 
 from __future__ import annotations
 
-import os
+from rerankers.device import autocast, choose_device, cuda_available, has_amx
 
-
-def cuda_available() -> bool:
-    """True when torch sees a usable CUDA device; never raises, never warns."""
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a dependency
-        return False
-    try:
-        return bool(torch.cuda.is_available()) and torch.cuda.device_count() > 0
-    except Exception:  # noqa: BLE001 - a broken driver means "no GPU", not a crash
-        return False
-
-
-def choose_device(requested: str | None = None) -> str:
-    """`requested` ('cpu', 'cuda', 'cuda:1', 'auto') or env INDEXER_DEVICE, else auto."""
-    requested = (requested or os.environ.get("INDEXER_DEVICE") or "auto").lower()
-    if requested == "auto":
-        return "cuda" if cuda_available() else "cpu"
-    if requested.startswith("cuda") and not cuda_available():
-        raise ValueError(f"device {requested!r} requested but CUDA is not available")
-    if requested not in ("cpu", "mps") and not requested.startswith("cuda"):
-        raise ValueError(f"unknown device {requested!r}: use auto, cpu or cuda[:N]")
-    return requested
+__all__ = ["autocast", "choose_device", "cuda_available", "default_batch_size", "has_amx"]
 
 
 def default_batch_size(device: str) -> int:

@@ -19,14 +19,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from loaders.languages import LANGUAGE_SCRIPT
 from loaders.script import dominant_script
 
 DENSE_WEIGHT = 0.8
 BM25_WEIGHT = 0.2
 
-LANGUAGE_SCRIPT = {"en": "Latin", "id": "Latin", "hi": "Devanagari", "mr": "Devanagari",
-                   "ne": "Devanagari", "bn": "Bengali", "ta": "Tamil", "te": "Telugu",
-                   "kn": "Kannada"}
 
 
 class _ChunkLanguages(Protocol):

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 import benchmarks
+from indexer.defaults import DEFAULT_MODEL
 from indexer.embedding.embedder import Embedder
 from indexer.errors import IndexOpenError
 from indexer.harness import baseline
@@ -250,7 +251,7 @@ def answerability(top_dense: dict[str, float], in_scope: set[str], threshold: fl
 
 def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
               out_dir: str | Path | None = None, gates: str | Path | None = None,
-              cache_dir: str | Path | None = None, model: str = "multilingual-e5-small",
+              cache_dir: str | Path | None = None, model: str = DEFAULT_MODEL,
               embedder: Embedder | None = None, depth: int = 100,
               max_queries: int | None = None, split: str = "all",
               latency_queries: int = 100, plots: bool = True, progress: bool = False,

@@ -20,20 +20,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 
 from indexer.bm25.config import LANGUAGES, BM25Params
 from indexer.bm25.index import BM25Index
 from indexer.paths import shared_datasets
+from indexer.settings import settings
 
 _DEFAULT_DATA = shared_datasets()
-DATA = Path(os.environ.get("INDEXER_DATASETS", _DEFAULT_DATA))
+DATA = settings().path("datasets") or _DEFAULT_DATA
 
 
 def _texts_by_language() -> tuple[dict[str, list[str]], dict[str, list[str]]]:

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from indexer.defaults import DEFAULT_MODEL
 from indexer.paths import SOURCE_ROOT, shared_datasets
 
 ROOT = SOURCE_ROOT
@@ -77,7 +78,7 @@ def ensure(shared: Path, cache: Path | None = None, models_dir: Path | None = No
     missing = [str(d) for d in train_dirs if not d.is_dir()]
     if missing:
         return {"status": "skipped", "reason": f"training sets absent: {', '.join(missing)}"}
-    base = models.resolve("multilingual-e5-small", models_dir=models_dir)
+    base = models.resolve(DEFAULT_MODEL, models_dir=models_dir)
     fp = fingerprint(train_dirs, models.model_checksum(base))
     store = (cache or default_cache_path().parent) / "rerankers"
     target = store / f"ce-{fp[:16]}"

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 import benchmarks
+from indexer.defaults import DEFAULT_MODEL
 from indexer.harness.bench import open_or_build, to_run
 from indexer.harness.rerank_train import (
     default_cache_dir,
@@ -227,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = args.reranker or [n for n in DEFAULT_RERANKERS if n != TRAINED_NAME or
                               (trained_model_dir() / "config.json").is_file()]
     cache = args.cache_dir or default_cache_dir()
-    embedder = Embedder("multilingual-e5-small")
+    embedder = Embedder(DEFAULT_MODEL)
     results = []
     for path in datasets:
         if not path.is_dir():

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from indexer.defaults import DEFAULT_MODEL
 from indexer.paths import SOURCE_ROOT
 
 ROOT = SOURCE_ROOT
@@ -37,7 +38,7 @@ def measure(reranker: str = "ce-multilingual", searches: int = 200, depth: int =
     from indexer.reranking.glue import cached_rerankers
 
     ds = benchmarks.load_beir(dataset)
-    index, _ = open_or_build(ds, default_cache(), Embedder("multilingual-e5-small"))
+    index, _ = open_or_build(ds, default_cache(), Embedder(DEFAULT_MODEL))
     queries = [str(q["text"]) for q in ds.queries.values()]
     spec = f"{reranker}:depth={depth}" if ":" not in reranker else reranker
     marks: dict[int, float] = {}

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import benchmarks
+from indexer.defaults import DEFAULT_MODEL
 from indexer.hits import Hit
 from indexer.paths import SOURCE_ROOT, shared_datasets
 from indexer.reranking.glue import passage_text
@@ -302,7 +303,7 @@ def default_cache_dir() -> Path:
 
 
 def train(train_dirs: Sequence[str | Path], out_dir: str | Path, *,
-          base_model: str = "multilingual-e5-small", config: TrainConfig | None = None,
+          base_model: str = DEFAULT_MODEL, config: TrainConfig | None = None,
           options: DataOptions | None = None, test_sets: Sequence[str | Path] | None = None,
           cache_dir: str | Path | None = None, overwrite: bool = False,
           log: Log = lambda _m: None) -> TrainReport:

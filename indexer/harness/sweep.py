@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from indexer.defaults import DEFAULT_MODEL
+
 Lists = dict[str, tuple[np.ndarray, np.ndarray]]
 Fuse = Callable[[Lists, bool], list[tuple[int, float]]]
 DOC_WEIGHTS = (0.0, 0.25, 0.5, 0.75)
@@ -193,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=None, help="write sweep.json and SWEEP.md")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    embedder = Embedder("multilingual-e5-small")
+    embedder = Embedder(DEFAULT_MODEL)
     results = {d.name: sweep_dataset(d, embedder, default_cache(), args.max_queries)
                for d in args.datasets if d.exists()}
     table = {name: r["ndcg@10"] for name, r in results.items()}

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import loaders
+from indexer.defaults import DEFAULT_MODEL
 from indexer.errors import IndexerError
 from indexer.index import AddReport, Index
 from indexer.ingestion import pii as pii_mod
@@ -188,7 +189,7 @@ LOAD_BATCH = 64  # files handed to the loader workers at a time
 
 
 def ingest(paths: Iterable[str | Path], index_dir: str | Path, *, model: str =
-           "multilingual-e5-small", prune: bool = False, progress: bool = False,
+           DEFAULT_MODEL, prune: bool = False, progress: bool = False,
            index: Index | None = None, limits: IngestLimits | None = None,
            pii: str = "flag", commit_every: int = COMMIT_EVERY,
            commit_seconds: float = COMMIT_SECONDS) -> IngestReport:

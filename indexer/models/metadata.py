@@ -17,10 +17,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from indexer.storage.manifest import file_sha256
+
 RECORD_NAME = "indexer_model.json"
 RECORD_VERSION = 1
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".onnx")
-_CHUNK = 1 << 22
 
 
 def weight_files(path: str | Path) -> list[Path]:
@@ -29,14 +30,6 @@ def weight_files(path: str | Path) -> list[Path]:
     found = [p for p in root.rglob("*") if p.is_file() and p.suffix in WEIGHT_SUFFIXES
              and not any(part.startswith(".") for part in p.relative_to(root).parts)]
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _fingerprint(root: Path, files: list[Path]) -> list[dict[str, Any]]:
@@ -53,7 +46,7 @@ def _fingerprint(root: Path, files: list[Path]) -> list[dict[str, Any]]:
 def _hash_manifest(root: str, fingerprint: str) -> str:
     del fingerprint  # part of the cache key only: a changed file invalidates the entry
     base = Path(root)
-    lines = [f"{_file_sha256(f)}  {f.relative_to(base).as_posix()}\n" for f in weight_files(base)]
+    lines = [f"{file_sha256(f)}  {f.relative_to(base).as_posix()}\n" for f in weight_files(base)]
     return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
 
 

@@ -16,9 +16,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from chunkers.tokens import models_dir as default_models_dir
+from indexer.defaults import DEFAULT_MODEL
 from indexer.models.metadata import model_checksum, read_record, weight_files, write_record
 
-DEFAULT_MODEL = "multilingual-e5-small"
 ENV_MODELS_DIR = "INDEXER_MODELS_DIR"
 INSTALL_COMMAND = "indexer models install"
 
@@ -103,12 +104,7 @@ def models_dir(override: str | Path | None = None) -> Path:
     """Where converted models live: override, else $INDEXER_MODELS_DIR, else the XDG data dir."""
     if override is not None and str(override) != "":
         return Path(override).expanduser()
-    env = os.environ.get(ENV_MODELS_DIR, "")
-    if env:
-        return Path(env).expanduser()
-    data_home = os.environ.get("XDG_DATA_HOME", "")
-    base = Path(data_home).expanduser() if data_home else Path.home() / ".local" / "share"
-    return base / "indexer" / "models"
+    return default_models_dir()  # one home for the layout: chunkers reads models there too
 
 
 def get_spec(name: str) -> ModelSpec:

@@ -10,7 +10,6 @@ CLI's `--rerank` can tune one.
 from __future__ import annotations
 
 import copy
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -20,7 +19,9 @@ from typing import Any
 import numpy as np
 
 import rerankers
+from indexer.defaults import DEFAULT_MODEL
 from indexer.hits import Hit
+from indexer.settings import settings
 from rerankers import Candidate, Reranker
 
 TRAINED_NAME = "ce-multilingual"
@@ -62,7 +63,7 @@ def _similarity(model: str, pooling: str | None = None) -> Callable[..., Reranke
 _EMBEDDERS: dict[str, Any] = {}
 
 
-def default_embed(model: str = "multilingual-e5-small") -> EmbedFn:
+def default_embed(model: str = DEFAULT_MODEL) -> EmbedFn:
     """Passage vectors from an Embedder (its disk cache makes repeats free) for MMR."""
     def embed(texts: list[str]) -> np.ndarray:
         if model not in _EMBEDDERS:
@@ -127,7 +128,7 @@ register_project_rerankers()
 # the cache is bounded (INDEXER_RERANKER_CACHE entries) and keyed on what the reranker *is*
 # (its name and options, and for rerankers that read vectors, which model makes them) — never
 # on a per-call object such as a bound method, whose id changes on every search (issue 14).
-CACHE_SIZE = int(os.environ.get("INDEXER_RERANKER_CACHE") or 4)
+CACHE_SIZE = settings().reranker_cache
 _CACHE: OrderedDict[tuple[Any, ...], Reranker] = OrderedDict()
 _LOCK = threading.Lock()
 TAKES_EMBED = frozenset({"mmr"})  # rerankers whose factory accepts `embed=`

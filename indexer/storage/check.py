@@ -11,7 +11,6 @@ them. Nothing is modified, and no model is loaded.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -24,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from indexer.errors import IndexOpenError
-from indexer.storage.manifest import MANIFEST, read_manifest
+from indexer.storage.manifest import MANIFEST, file_sha256, read_manifest
 
 STORE_FILE, DENSE_FILE, BM25_DIR = "store.sqlite", "dense.faiss", "bm25"
 DOCS_FILE = "documents.faiss"
@@ -187,19 +186,11 @@ def _check_files(report: CheckReport, gen: Path, files: dict[str, str] | None) -
     for rel in sorted(set(present) - set(files)):
         report.problems.append(f"{gen.name}/{rel}: not in the manifest (added after commit)")
     bad = [rel for rel in sorted(set(files) & set(present))
-           if not present[rel].is_symlink() and _sha256(present[rel]) != files[rel]]
+           if not present[rel].is_symlink() and file_sha256(present[rel]) != files[rel]]
     for rel in bad:
         report.problems.append(f"{gen.name}/{rel}: checksum differs from the manifest "
                                "(modified or damaged after commit)")
     report.facts["files_checked"] = len(set(files) & set(present))
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _check_store(report: CheckReport, path: Path) -> dict[str, Any] | None:

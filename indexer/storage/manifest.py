@@ -129,17 +129,16 @@ def safe_file(gen: Path, name: str) -> Path:
     return path
 
 
+def file_sha256(path: Path) -> str:
+    """The project's one file checksum (streamed: model weights are hundreds of MB)."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
 def file_checksums(gen: Path) -> dict[str, str]:
     """sha256 of every file in a generation, by path relative to it."""
-    out = {}
-    for f in sorted(gen.rglob("*")):
-        if f.is_file():
-            h = hashlib.sha256()
-            with f.open("rb") as fh:
-                for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
-                    h.update(block)
-            out[f.relative_to(gen).as_posix()] = h.hexdigest()
-    return out
+    return {f.relative_to(gen).as_posix(): file_sha256(f)
+            for f in sorted(gen.rglob("*")) if f.is_file()}
 
 
 def write_manifest(root: Path, manifest: dict[str, Any]) -> None:

@@ -8,7 +8,6 @@ levels, section paths); `loaders.garble` judges a text layer and `loaders.ocr` r
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from loaders.pdf.layout import reading_order
 from loaders.pdf.structure import to_blocks
 from loaders.pdf.tables import find_tables, looks_tabular
 from loaders.script import dominant_script
+from loaders.settings import settings
 
 DEFAULT_MAX_OCR_PAGES = 100
 MIN_TEXT_CHARS = 12  # fewer non-space characters than this: the page has no text layer
@@ -48,7 +48,7 @@ class _Page:
 
 def max_ocr_pages() -> int:
     """OCR is ~1–5 s a page; beyond this many pages a document is loaded without it."""
-    return int(os.environ.get("LOADERS_MAX_OCR_PAGES") or DEFAULT_MAX_OCR_PAGES)
+    return settings().max_ocr_pages or DEFAULT_MAX_OCR_PAGES
 
 
 def _open(path: Path, data: bytes) -> Any:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -29,9 +28,10 @@ import numpy as np
 from indexer.bm25.config import LANGUAGES, BM25Params, TokenizerConfig
 from indexer.bm25.index import BM25Index
 from indexer.paths import shared_datasets
+from indexer.settings import settings
 
 _DEFAULT_DATA = shared_datasets()
-DATA = Path(os.environ.get("INDEXER_DATASETS", _DEFAULT_DATA))
+DATA = settings().path("datasets") or _DEFAULT_DATA
 K = 10
 
 # Variants (b)-(e) start from plain Unicode tokens; nukta folding and ZWNJ splitting, which

@@ -14,6 +14,7 @@ import argparse
 import json
 import time
 
+from indexer.defaults import DEFAULT_MODEL
 from indexer.paths import SOURCE_ROOT, shared_datasets
 
 ROOT = SOURCE_ROOT
@@ -35,7 +36,7 @@ def passages(n: int) -> list[str]:
     return texts[:n]
 
 
-def run(n: int = 2000, model: str = "multilingual-e5-small", batch_size: int | None = None
+def run(n: int = 2000, model: str = DEFAULT_MODEL, batch_size: int | None = None
         ) -> dict:
     import numpy as np
 
@@ -75,7 +76,7 @@ def run(n: int = 2000, model: str = "multilingual-e5-small", batch_size: int | N
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=2000)
-    ap.add_argument("--model", default="multilingual-e5-small")
+    ap.add_argument("--model", default=DEFAULT_MODEL)
     ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.defaults import DEFAULT_MODEL
 from indexer.paths import SOURCE_ROOT
 
 ROOT = SOURCE_ROOT
@@ -71,7 +72,7 @@ def build(path: Path, n: int, embedder, words: list[str], seed: int = 0):  # noq
 
 
 def run(sizes: tuple[int, ...] = (10_000, 100_000), queries: int = 200,
-        model: str = "multilingual-e5-small") -> dict:
+        model: str = DEFAULT_MODEL) -> dict:
     from benchmarks.latency import summarize_latencies
     from indexer import Embedder
 
