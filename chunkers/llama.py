@@ -22,6 +22,9 @@ from chunkers.markdown import parse_markdown_blocks
 from chunkers.model import Chunk
 from chunkers.tokens import TokenCounter, counter_from, default_counter
 from loaders import BlockKind, Document, detect_language
+from loaders.extras import require
+
+require("llama_index.core", "llama", "chunkers.llama (the LlamaIndex node parser)")
 
 if TYPE_CHECKING:
     from llama_index.core.schema import BaseNode, TextNode

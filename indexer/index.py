@@ -37,8 +37,7 @@ from indexer.dense.documents import DocumentScoring, combine
 from indexer.dense.index import DenseIndex
 from indexer.embedding.embedder import Embedder
 from indexer.errors import IndexOpenError
-from indexer.fusion import convex_fusion, default_weights, rrf_fusion
-from indexer.fusion.adaptive import BM25_WEIGHT, DENSE_WEIGHT
+from indexer.fusion import default_weights, fuse
 from indexer.hits import Hit
 from indexer.storage.manifest import (
     file_checksums,
@@ -260,9 +259,9 @@ class Index:
             if fusion == "adaptive":  # the default: z-score, BM25 off across scripts
                 weights = {**default_weights(query, lists["dense"][0], snap.store),
                            **(weights or {})}
-                fused = _fuse(lists, "zscore", weights)
+                fused = fuse("zscore", lists, weights)
             else:
-                fused = _fuse(lists, fusion, weights)
+                fused = fuse(fusion, lists, weights)
         else:
             ids, sc = lists[mode]
             fused = [(int(i), float(s)) for i, s in zip(ids, sc, strict=True)]
@@ -589,16 +588,6 @@ def _vectors(dense: DenseIndex, ids: Sequence[int]) -> np.ndarray:
             with contextlib.suppress(KeyError):
                 out[i] = dense.vectors(np.asarray([rowid], dtype=np.int64))[0]
         return out
-
-
-def _fuse(lists: Mapping[str, tuple[np.ndarray, np.ndarray]], fusion: str,
-          weights: Mapping[str, float] | None) -> list[tuple[int, float]]:
-    if fusion == "rrf":
-        return rrf_fusion({n: [int(i) for i in ids] for n, (ids, _) in lists.items()}, weights)
-    if fusion in ("minmax", "zscore"):
-        w = dict(weights or {"bm25": BM25_WEIGHT, "dense": DENSE_WEIGHT})
-        return convex_fusion({n: (ids, sc) for n, (ids, sc) in lists.items()}, w, fusion)
-    raise ValueError(f"unknown fusion {fusion!r}: use rrf, minmax or zscore")
 
 
 def _hit(row: Mapping[str, Any], score: float, per: dict[str, float]) -> Hit:

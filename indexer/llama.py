@@ -8,8 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from llama_index.core.retrievers import BaseRetriever
-from llama_index.core.schema import (
+from loaders.extras import require
+
+require("llama_index.core", "llama", "indexer.llama (the LlamaIndex retriever)")
+
+from llama_index.core.retrievers import BaseRetriever  # noqa: E402
+from llama_index.core.schema import (  # noqa: E402
     NodeRelationship,
     NodeWithScore,
     QueryBundle,
@@ -17,8 +21,8 @@ from llama_index.core.schema import (
     TextNode,
 )
 
-from indexer.hits import Hit
-from indexer.index import Index
+from indexer.hits import Hit  # noqa: E402
+from indexer.index import Index  # noqa: E402
 
 
 def hit_to_node(hit: Hit) -> NodeWithScore:

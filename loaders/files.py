@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from loaders.errors import LoadError, UnsupportedFormat
+from loaders.extras import require_for_file
 from loaders.language import assign_languages, majority_language
 from loaders.model import BlockKind, Document
 from loaders.parsed import Parsed
@@ -29,12 +30,14 @@ PAGES_PER_LANGUAGE_CALL = 8
 
 
 def _pdf(path: Path, data: bytes) -> Parsed:
+    require_for_file(path, "pymupdf", "pdf", "reading PDF files")
     from loaders.pdf import parse_pdf
 
     return parse_pdf(path, data)
 
 
 def _office(path: Path, data: bytes) -> Parsed:
+    require_for_file(path, "unstructured", "office", "reading office and HTML files")
     from loaders.office import parse_office
 
     return parse_office(path, data)

@@ -17,8 +17,8 @@ try:
     from llama_index.core.postprocessor.types import BaseNodePostprocessor
     from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError("rerankers.llama needs llama-index-core: pip install llama-index-core"
-                      ) from exc
+    raise ImportError("rerankers.llama needs llama-index-core, which is not installed: "
+                      "pip install 'indexer[llama]'") from exc
 
 from rerankers.base import Candidate, Reranker
 from rerankers.registry import get

@@ -11,7 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+try:
+    import matplotlib
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError("plots need matplotlib, which is not installed: "
+                      "pip install 'indexer[plots]' (or run with --no-plots)") from exc
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

@@ -17,6 +17,7 @@ import regex
 
 from indexer.embedding.embedder import Embedder
 from loaders import Document
+from loaders.extras import require
 
 SYSTEMS = ("whole-dense", "whole-bm25", "whole-rrf")
 RRF_K = 60
@@ -39,8 +40,7 @@ class WholeDocuments:
 
     @classmethod
     def build(cls, documents: Sequence[Document], embedder: Embedder) -> WholeDocuments:
-        import bm25s
-
+        bm25s = require("bm25s", "bench", "the whole-document BM25 baseline")
         docs = [d for d in documents if d.text.strip() or (d.title or "").strip()]
         texts = [_whole_text(d) for d in docs]
         vectors = embedder.embed_passages(texts) if texts else np.zeros((0, embedder.dim))

@@ -24,12 +24,13 @@ import benchmarks
 from indexer.defaults import DEFAULT_MODEL
 from indexer.embedding.embedder import Embedder
 from indexer.errors import IndexOpenError
+from indexer.fusion import METHODS
 from indexer.harness import baseline
 from indexer.hits import Hit
 from indexer.index import Index
 from loaders import Block, BlockKind, Document
 
-FUSIONS = ("adaptive", "rrf", "minmax", "zscore")
+FUSIONS = ("adaptive", *METHODS)  # "adaptive": the default (z-score, BM25 off across scripts)
 BASELINES = baseline.SYSTEMS
 CONVENTIONS = {
     "all": "mean over every judged query; a query none of whose judged documents is "

@@ -43,6 +43,7 @@ from indexer.reranking.glue import (
     rerank_hits,
     trained_model_dir,
 )
+from loaders.extras import require
 from rerankers.cross_encoder import DEFAULT_DEPTH
 
 SHARED = shared_datasets()
@@ -156,7 +157,7 @@ def bf16_stability(name: str, dataset: Path, queries: int, depth: int, embedder:
                                 query_prefix=reranker.query_prefix,
                                 passage_prefix=reranker.passage_prefix)
     diffs, same_top10, taus = [], [], []
-    from scipy.stats import kendalltau
+    kendalltau = require("scipy.stats", "bench", "Kendall's tau").kendalltau
 
     from indexer.reranking.glue import passage_text
 

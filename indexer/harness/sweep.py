@@ -32,19 +32,18 @@ DOC_WEIGHTS = (0.0, 0.25, 0.5, 0.75)
 def fusions() -> dict[str, Fuse]:
     """name → f(lists, cross_script). Every fused variant keeps the cross-script rule (BM25
     off when no dense candidate is in the query's script) unless its name says `+xs-off`."""
-    from indexer.fusion import convex_fusion, rrf_fusion
+    from indexer.fusion import fuse as fuse_lists
 
     def rrf(bm25_weight: float, rule: bool) -> Fuse:
         def fuse(lists: Lists, cross: bool) -> list[tuple[int, float]]:
             w = 0.0 if (rule and cross) else bm25_weight
-            return rrf_fusion({n: [int(i) for i in ids] for n, (ids, _) in lists.items()},
-                              {"bm25": w, "dense": 1.0})
+            return fuse_lists("rrf", lists, {"bm25": w, "dense": 1.0})
         return fuse
 
     def convex(alpha: float, norm: str, rule: bool) -> Fuse:
         def fuse(lists: Lists, cross: bool) -> list[tuple[int, float]]:
             w = 0.0 if (rule and cross) else 1.0 - alpha
-            return convex_fusion(lists, {"bm25": w, "dense": alpha}, norm)
+            return fuse_lists(norm, lists, {"bm25": w, "dense": alpha})
         return fuse
 
     out: dict[str, Fuse] = {

@@ -112,3 +112,18 @@ def test_convex_fusion_equals_the_plain_definition(seed: int) -> None:
     weights = {"bm25": float(rng.uniform()), "dense": float(rng.uniform())}
     for norm in ("minmax", "zscore"):
         assert convex_fusion(results, weights, norm) == _convex_reference(results, weights, norm)
+
+
+def test_fuse_names_each_method_and_refuses_unknown_ones() -> None:
+    import numpy as np
+
+    from indexer.fusion import METHODS, convex_fusion, fuse, rrf_fusion
+
+    lists = {"bm25": (np.array([3, 1, 2]), np.array([9.0, 5.0, 1.0])),
+             "dense": (np.array([1, 4]), np.array([0.9, 0.7]))}
+    assert set(METHODS) == {"rrf", "minmax", "zscore"}
+    assert fuse("rrf", lists) == rrf_fusion({"bm25": [3, 1, 2], "dense": [1, 4]})
+    w = {"bm25": 0.3, "dense": 0.7}
+    assert fuse("zscore", lists, w) == convex_fusion(lists, w, "zscore")
+    with pytest.raises(ValueError, match="unknown fusion 'borda'"):
+        fuse("borda", lists)
