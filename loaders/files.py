@@ -94,7 +94,8 @@ def supported_extensions() -> list[str]:
 
 def max_file_bytes() -> int:
     """Files above this are refused before reading (env LOADERS_MAX_BYTES overrides)."""
-    return settings().max_bytes or DEFAULT_MAX_FILE_BYTES
+    limit = settings().max_bytes
+    return DEFAULT_MAX_FILE_BYTES if limit is None else limit
 
 
 def document_id(path: Path, root: Path | None) -> str:

@@ -28,7 +28,7 @@ def from_env(cls: type[T], env: Mapping[str, str] | None = None) -> T:
         raw = (env.get(f.metadata["env"]) or "").strip()
         if raw:
             try:
-                values[f.name] = int(raw) if f.type in ("int", int) else raw
+                values[f.name] = int(raw) if f.type in ("int", int, "int | None") else raw
             except ValueError:
                 raise ValueError(f"{f.metadata['env']}={raw!r}: not a whole number") from None
     return cls(**values)
@@ -43,10 +43,10 @@ def documented(cls: type) -> list[tuple[str, str, str]]:
 class Settings:
     langid: str = field(default="py3langid", metadata=var(
         "LOADERS_LANGID", "language classifier for shared scripts: py3langid or langdetect"))
-    max_bytes: int = field(default=0, metadata=var(
-        "LOADERS_MAX_BYTES", "per-file size limit in bytes (0: the loaders' default, 200 MB)"))
-    max_ocr_pages: int = field(default=0, metadata=var(
-        "LOADERS_MAX_OCR_PAGES", "most pages of one PDF read with OCR (0: the default)"))
+    max_bytes: int | None = field(default=None, metadata=var(
+        "LOADERS_MAX_BYTES", "per-file size limit in bytes (unset: the loaders' 200 MB)"))
+    max_ocr_pages: int | None = field(default=None, metadata=var(
+        "LOADERS_MAX_OCR_PAGES", "most pages of one PDF read with OCR (unset: 100; 0: none)"))
     noto_dir: str = field(default="/usr/share/fonts/truetype/noto", metadata=var(
         "LOADERS_NOTO_DIR", "Noto fonts for generated test and sample PDFs"))
 

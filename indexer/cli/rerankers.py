@@ -48,6 +48,9 @@ def list_cmd(as_json: bool) -> None:
 @click.option("--epochs", default=1.0, show_default=True)
 @click.option("--max-minutes", default=15.0, show_default=True,
               help="Budget for the training loop (the best checkpoint so far is kept).")
+@click.option("--max-steps", default=None, type=int,
+              help="Stop after this many steps: unlike --max-minutes, the same model on a "
+                   "busy or a quiet machine.")
 @click.option("--max-train-queries", "caps", multiple=True, default=("320",),
               show_default=True,
               help="Training queries per dataset (a stable hash subset): N for every "
@@ -71,7 +74,7 @@ def list_cmd(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the training report as JSON.")
 @handle_errors(also=(FileExistsError, LookupError))
 def train_cmd(train_dirs: tuple[Path, ...], out_dir: Path, base_model: str, max_length: int,
-              epochs: float, max_minutes: float, caps: tuple[str, ...],
+              epochs: float, max_minutes: float, max_steps: int | None, caps: tuple[str, ...],
               learning_rate: float, eval_every: int, negatives: int,
               train_layers: int, seed: int, threads: int | None, test_sets: tuple[Path, ...],
               cache_dir: Path | None, overwrite: bool, as_json: bool) -> None:
@@ -85,6 +88,7 @@ def train_cmd(train_dirs: tuple[Path, ...], out_dir: Path, base_model: str, max_
 
     started = time.perf_counter()
     config = TrainConfig(max_length=max_length, epochs=epochs, max_seconds=max_minutes * 60,
+                         max_steps=max_steps,
                          train_layers=train_layers, seed=seed, threads=threads,
                          learning_rate=learning_rate, head_learning_rate=20 * learning_rate,
                          eval_every=eval_every)

@@ -48,7 +48,8 @@ class _Page:
 
 def max_ocr_pages() -> int:
     """OCR is ~1–5 s a page; beyond this many pages a document is loaded without it."""
-    return settings().max_ocr_pages or DEFAULT_MAX_OCR_PAGES
+    limit = settings().max_ocr_pages
+    return DEFAULT_MAX_OCR_PAGES if limit is None else limit
 
 
 def _open(path: Path, data: bytes) -> Any:
