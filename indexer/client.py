@@ -4,7 +4,7 @@
     client = IndexerClient("http://127.0.0.1:8000", api_key=None)
     hits = client.search("how do I keep the cord stump clean?", k=5)
 
-Uses httpx (the `serve` extra). Errors carry the server's envelope code and message.
+Uses httpx (in the core). Errors carry the server's envelope code and message.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
     from indexer.server import ServerSettings, create_app
 
-Needs the `serve` extra (`pip install indexer[serve]`); the core package never imports it.
+FastAPI, uvicorn and prometheus-client are in the core; the index never imports this package.
 """
 
 from indexer.server.settings import ServerSettings

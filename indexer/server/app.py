@@ -2,7 +2,9 @@
 
 CPU work (encoding, FAISS, BM25) runs in the thread pool, never on the event loop; at most
 `max_concurrent` searches run at once and the next is shed with 429 straight away, so
-accepted requests keep their latency under overload. Access logs are JSON lines carrying a
+accepted requests keep their latency under overload. Bodies are limited on the bytes that
+arrive (`BodyLimit`), rerankers to the operator's allowed names, and hits to the fields of
+`indexer search --json` (no metadata: it can hold PII findings). Access logs are JSON lines carrying a
 sha256 of the query, never its text (caregivers' questions can hold health information)
 unless `log_queries` is set.
 """
@@ -25,10 +27,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from indexer.server.body_limit import BodyLimit
 from indexer.server.errors import ApiError, envelope
+from indexer.server.hit_fields import hit_json
 from indexer.server.metrics import Metrics
-from indexer.server.registry import QueryVectors, Registry, json_line
+from indexer.server.registry import Registry, json_line
+from indexer.server.rerank_policy import check_rerank, validate_allowed
 from indexer.server.settings import CONFIG_ENV, ServerSettings
+from indexer.server.vectors import QueryVectors
 
 log = logging.getLogger("indexer.server")
 access = logging.getLogger("indexer.server.access")
@@ -54,6 +60,7 @@ class BatchRequest(BaseModel):
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
+    validate_allowed(settings.allow_rerank)
     registry = Registry(settings.indexes, settings.refresh_seconds)
     vectors = QueryVectors(settings.query_cache)
     metrics = Metrics()
@@ -92,20 +99,15 @@ def create_app(settings: ServerSettings) -> FastAPI:
         log.exception("unhandled error")
         return JSONResponse(envelope(500, f"internal error ({type(exc).__name__})"), 500)
 
-    # -- middleware: body limit, auth, access log, metrics ------------------------------
+    # -- middleware: auth, access log, metrics (outer); body limit (inner) ---------------
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable) -> Response:
         started = time.perf_counter()
         endpoint = request.url.path
-        try:
-            length = int(request.headers.get("content-length") or 0)
-        except ValueError:
-            length = 0
-        if length > settings.max_body_bytes:
-            response: Response = JSONResponse(envelope(
-                413, f"request body of {length} bytes is over the limit of "
-                     f"{settings.max_body_bytes}"), 413)
-        elif settings.api_key and endpoint.startswith(f"/{API}/") and not _authorized(
+        response: Response
+        if settings.api_key and endpoint.startswith(f"/{API}/") and not _authorized(
                 request, settings.api_key):
             response = JSONResponse(envelope(401, "missing or wrong API key (send "
                                              "'Authorization: Bearer KEY')"), 401,
@@ -130,11 +132,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
         started = time.perf_counter()
         hits = _search(view, req, vectors, metrics)
         _note_query(request, req.query, settings)
-        return {"hits": [h.to_dict() for h in hits], "index": _describe(served.name, view),
+        return {"hits": [hit_json(h) for h in hits], "index": _describe(served.name, view),
                 "took_ms": round((time.perf_counter() - started) * 1000, 3)}
 
     async def shed(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        if not registry.ready:
+        if not registry.started:
             raise ApiError(503, "not ready: indexes are still opening (see /readyz)",
                            headers={"Retry-After": "1"})
         if not slots.acquire(blocking=False):
@@ -171,7 +173,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                 view = views.setdefault(served.name, served.index.pinned())
                 one = time.perf_counter()
                 hits = _search(view, q, vectors, metrics)
-                results.append({"hits": [h.to_dict() for h in hits],
+                results.append({"hits": [hit_json(h) for h in hits],
                                 "index": _describe(served.name, view),
                                 "took_ms": round((time.perf_counter() - one) * 1000, 3)})
             _note_query(request, "\x1f".join(q.query for q in batch.queries), settings)
@@ -203,7 +205,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
         new generation shows in the detail (the old one is still served)."""
         detail = {s.name: {"ready": s.index is not None,
                            "generation": s.index.generation if s.index else None,
-                           "error": s.error} for s in registry.served.values()}
+                           "error": s.error,
+                           "warm_ms": {k: round(v * 1000, 2) for k, v in s.warm.items()}}
+                  for s in registry.served.values()}
         ok = registry.ready
         return JSONResponse({"status": "ready" if ok else "not ready", "indexes": detail},
                             200 if ok else 503)
@@ -212,9 +216,13 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def metrics_endpoint() -> Response:
         """Prometheus text format."""
         metrics.cache.labels("hit").inc(0)
+        metrics.cache_size.set(len(vectors))
         for s in registry.served.values():
+            metrics.ready.labels(s.name).set(1 if s.index is not None and not s.error else 0)
             if s.index is not None:
                 metrics.generation.labels(s.name).set(_generation_number(s.index.generation))
+            for stage, seconds in s.warm.items():
+                metrics.warmup.labels(s.name, stage).set(seconds)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     KNOWN = {f"/{API}/search", f"/{API}/search/batch", f"/{API}/indexes", "/healthz",
@@ -233,6 +241,7 @@ def _authorized(request: Request, key: str) -> bool:
 
 
 def _check(req: SearchRequest, settings: ServerSettings) -> None:
+    check_rerank(req.rerank, settings.allow_rerank)
     if len(req.query) > settings.max_query_chars:
         raise ApiError(400, f"query of {len(req.query)} characters; at most "
                             f"{settings.max_query_chars}")
@@ -251,7 +260,8 @@ def _served(registry: Registry, name: str | None) -> Any:
                        f"unknown index {name!r}; served: {known}" if name is not None
                        else str(exc).strip('"')) from None
     if served.index is None:
-        raise ApiError(503, f"index {served.name!r} is not open: {served.error}")
+        raise ApiError(503, f"index {served.name!r} is not open: {served.error or 'opening'}",
+                       headers={"Retry-After": "1"})
     return served
 
 

@@ -39,17 +39,23 @@ def parse_indexes(specs: tuple[str, ...]) -> dict[str, str]:
               help="Searches at once per process before shedding with 429 (default 8).")
 @click.option("--log-queries", is_flag=True,
               help="Put query texts in the access log (default: a sha256 only).")
+@click.option("--allow-rerank", "allow_rerank", multiple=True, metavar="NAME",
+              help="A reranker name requests may ask for (repeatable; default: identity "
+                   "only). Paths and NAME:options are never accepted over HTTP.")
 def serve(indexes: tuple[str, ...], host: str, port: int, workers: int,
-          api_key_env: str | None, max_concurrent: int | None, log_queries: bool) -> None:
+          api_key_env: str | None, max_concurrent: int | None, log_queries: bool,
+          allow_rerank: tuple[str, ...]) -> None:
     """Serve INDEXES (DIR or NAME=DIR) over HTTP: /v1/search, /v1/search/batch,
-    /v1/indexes, /healthz, /readyz, /metrics; OpenAPI at /docs."""
+    /v1/indexes, /healthz, /readyz, /metrics; OpenAPI at /docs. Limits come from
+    INDEXER_SERVE_* variables (see indexer.server.settings)."""
     try:
         import uvicorn
 
+        from indexer.server.rerank_policy import validate_allowed
         from indexer.server.settings import CONFIG_ENV, ServerSettings
     except ImportError as exc:
-        click.echo(f"error: the HTTP service needs the serve extra ({exc.name} is missing): "
-                   "pip install 'indexer[serve]'", err=True)
+        click.echo(f"error: the HTTP service needs {exc.name}, which is part of the core: "
+                   "reinstall indexer (pip install indexer)", err=True)
         sys.exit(1)
     key = None
     if api_key_env:
@@ -58,9 +64,13 @@ def serve(indexes: tuple[str, ...], host: str, port: int, workers: int,
             click.echo(f"error: --api-key-env {api_key_env}: the variable is unset or empty",
                        err=True)
             sys.exit(1)
+    try:
+        allowed = validate_allowed(allow_rerank) if allow_rerank else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--allow-rerank") from None
     settings = ServerSettings.from_env(indexes=parse_indexes(indexes), api_key=key,
                                        log_queries=log_queries or None,
-                                       max_concurrent=max_concurrent)
+                                       max_concurrent=max_concurrent, allow_rerank=allowed)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     if workers > 1:
         os.environ[CONFIG_ENV] = settings.to_json()

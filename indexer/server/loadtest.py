@@ -1,18 +1,22 @@
 """Load test of `indexer serve` on loopback (a benchmark, not a test).
 
-    python -m indexer.server.loadtest [--clients 1,8,32] [--requests 400] [--json]
+    python -m indexer.server.loadtest [--clients 1,8,32] [--requests 400] [--workers 1]
+                                      [--max-concurrent 8] [--json]
 
-Builds (or reuses) an index of corpora/sample in a scratch folder, starts the real server
-as a subprocess on 127.0.0.1, and for each client count sends a bounded number of requests
-(golden and adversarial queries, mixed modes: hybrid mostly, dense and bm25), reporting
-queries/s, p50/p95/p99 of the accepted ones, failures and shed (429/503) answers, and the
-server's peak RSS. During the 8-client run an ingest commits a new generation (one edited
-file), and the report counts the generations the answers came from. It stops by itself.
+Builds an index of corpora/sample in a scratch folder (with `indexer ingest`), starts the
+real server as a subprocess on 127.0.0.1, and for each client count sends a bounded number
+of requests (golden and adversarial queries, mixed modes: hybrid mostly, dense and bm25),
+reporting queries/s, p50/p95/p99 of the accepted ones, failures and shed (429/503) answers,
+and each server worker's peak RSS. During the 8-client run a separate `indexer ingest`
+process commits a new generation (one edited file): in this process it would hold the GIL
+and stall the clients, measuring the load generator instead of the server. The report counts
+the generations the answers came from. It stops by itself.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -34,7 +38,7 @@ ROOT = SOURCE_ROOT
 MODES = ("hybrid",) * 6 + ("dense", "bm25")
 
 
-def _queries() -> list[str]:
+def query_texts() -> list[str]:
     out = []
     for name in ("golden", "adversarial"):
         with (ROOT / "corpora" / name / "queries.jsonl").open(encoding="utf-8") as fh:
@@ -48,6 +52,38 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
+def ingest_process(corpus: Path, index: Path) -> subprocess.Popen:
+    """`indexer ingest CORPUS INDEX` as its own process (another writer, as in production)."""
+    return subprocess.Popen([sys.executable, "-m", "indexer.cli", "ingest", str(corpus),
+                             "--index", str(index), "--no-progress", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ})
+
+
+def commit_edit(corpus: Path, index: Path) -> subprocess.Popen:
+    """Edit one sample file and start the ingest that commits it as a new generation."""
+    edited = corpus / "en" / "hand-washing.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n\nWash again after "
+                      "changing a nappy.\n", encoding="utf-8")
+    return ingest_process(corpus, index)
+
+
+def swapped(writers: Sequence[subprocess.Popen], answered: set[str]) -> bool:
+    """The writer has exited and (if it succeeded) its generation has answered requests."""
+    if not writers or writers[-1].poll() is None:
+        return False
+    return writers[-1].returncode != 0 or len(answered) > 1
+
+
+def _workers(pid: int) -> list[int]:
+    """The server process, or its uvicorn worker children when it has any."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [int(c) for c in children] or [pid]
+
+
 def _peak_rss_mb(pid: int) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -59,18 +95,30 @@ def _peak_rss_mb(pid: int) -> float | None:
 
 
 def run_clients(url: str, clients: int, requests: int, queries: Sequence[str],
-                during: Any = None) -> dict[str, Any]:
+                during: Any = None, until: Any = None, cap: int = 50_000) -> dict[str, Any]:
+    """`clients` threads send `requests` searches in all; with `until`, they keep going
+    past that (at most `cap`) until `until(generations answered so far)` is true (e.g. the
+    writer has committed and its generation was served)."""
     import httpx
 
     lock = threading.Lock()
     latencies: list[float] = []
+    by_mode: dict[str, list[float]] = {}
     codes: dict[int, int] = {}
     generations: set[str] = set()
-    counter = iter(range(requests))
+    counter = itertools.count()
+
+    def more(i: int) -> bool:
+        if i >= cap or (i >= requests and until is None):
+            return False
+        with lock:
+            return i < requests or not until(set(generations))
 
     def worker() -> None:
         with httpx.Client(base_url=url, timeout=30) as http:
             for i in counter:
+                if not more(i):
+                    break
                 body = {"query": queries[i % len(queries)], "k": 10,
                         "mode": MODES[i % len(MODES)]}
                 started = time.perf_counter()
@@ -84,6 +132,7 @@ def run_clients(url: str, clients: int, requests: int, queries: Sequence[str],
                     codes[code] = codes.get(code, 0) + 1
                     if code == 200:
                         latencies.append(seconds)
+                        by_mode.setdefault(body["mode"], []).append(seconds)
                         generations.add(r.json()["index"]["generation"])
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
@@ -97,14 +146,35 @@ def run_clients(url: str, clients: int, requests: int, queries: Sequence[str],
     wall = time.perf_counter() - started
     ms = np.asarray(latencies) * 1000 if latencies else np.zeros(1)
     shed = codes.get(429, 0) + codes.get(503, 0)
-    return {"clients": clients, "requests": requests, "seconds": round(wall, 2),
+    return {"clients": clients, "requests": sum(codes.values()), "seconds": round(wall, 2),
             "ok": codes.get(200, 0), "shed": shed,
             "failed": sum(n for c, n in codes.items() if c not in (200, 429, 503)),
             "ok_per_s": round(codes.get(200, 0) / wall, 1),
             "p50_ms": round(float(np.percentile(ms, 50)), 1),
             "p95_ms": round(float(np.percentile(ms, 95)), 1),
             "p99_ms": round(float(np.percentile(ms, 99)), 1),
-            "generations_answered": sorted(generations)}
+            "generations_answered": sorted(generations),
+            "by_mode": {m: {"ok": len(v), "ok_per_s": round(len(v) / wall, 1),
+                            "p50_ms": round(float(np.percentile(v, 50)) * 1000, 1),
+                            "p99_ms": round(float(np.percentile(v, 99)) * 1000, 1)}
+                        for m, v in sorted(by_mode.items())}}
+
+
+def _writer_report(writer: subprocess.Popen) -> dict[str, Any]:
+    out, err = writer.communicate(timeout=600)
+    report: dict[str, Any] = {"pid": writer.pid, "rc": writer.returncode,
+                              "same_process": writer.pid == os.getpid()}
+    try:
+        report["generations_committed"] = json.loads(out)["index"]["generations"]
+    except (ValueError, KeyError, TypeError):
+        report["stderr"] = err[-500:]
+    return report
+
+
+def _run(args: list[str]) -> None:
+    done = subprocess.run(args, capture_output=True, text=True, env={**os.environ})
+    if done.returncode:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr[-2000:]}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -112,22 +182,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--clients", default="1,8,32")
     ap.add_argument("--requests", type=int, default=400)
     ap.add_argument("--max-concurrent", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     import httpx
 
-    from indexer import ingest
-
     work = Path(tempfile.mkdtemp(prefix="indexer-load-"))
     corpus, index = work / "corpus", work / "index"
     shutil.copytree(ROOT / "corpora" / "sample", corpus)
-    ingest([corpus], index)
+    _run([sys.executable, "-m", "indexer.cli", "ingest", str(corpus), "--index", str(index),
+          "--no-progress"])
     port = _port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([sys.executable, "-m", "indexer.cli", "serve", str(index),
                                "--port", str(port), "--max-concurrent",
-                               str(args.max_concurrent)],
+                               str(args.max_concurrent), "--workers", str(args.workers)],
                               stderr=subprocess.DEVNULL, env={**os.environ})
+    writers: list[subprocess.Popen] = []
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -136,33 +207,48 @@ def main(argv: Sequence[str] | None = None) -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        queries = _queries()
+        queries = query_texts()
         run_clients(url, 2, 40, queries)  # warm up (caches, thread pool)
 
         def commit_during() -> None:
             time.sleep(1.0)
-            edited = corpus / "en" / "hand-washing.md"
-            edited.write_text(edited.read_text(encoding="utf-8") + "\n\nWash again after "
-                              "changing a nappy.\n", encoding="utf-8")
-            ingest([corpus], index)
+            writers.append(commit_edit(corpus, index))
 
-        runs = [run_clients(url, c, args.requests, queries,
-                            commit_during if c == 8 else None)
-                for c in (int(x) for x in args.clients.split(","))]
-        report = {"server_peak_rss_mb": _peak_rss_mb(server.pid), "runs": runs,
-                  "max_concurrent": args.max_concurrent, "cpus": os.cpu_count()}
+        def committed(answered: set[str]) -> bool:  # the writer is done, its generation seen
+            return swapped(writers, answered)
+
+        runs = []
+        for c in (int(x) for x in args.clients.split(",")):
+            swap = c == 8
+            runs.append(run_clients(url, c, args.requests, queries,
+                                    commit_during if swap else None,
+                                    committed if swap else None))
+            if swap and writers:
+                runs[-1]["ingest"] = _writer_report(writers[-1])
+        report = {"worker_peak_rss_mb": {str(p): _peak_rss_mb(p)
+                                         for p in _workers(server.pid)},
+                  "runs": runs, "workers": args.workers,
+                  "max_concurrent": args.max_concurrent, "cpus": os.cpu_count(),
+                  "load_average": os.getloadavg()}
     finally:
+        for w in writers:
+            if w.poll() is None:
+                w.kill()
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
     if args.json:
         print(json.dumps(report, indent=2))
         return
-    print(f"server peak RSS {report['server_peak_rss_mb']} MB")
+    print(f"peak RSS per worker (MB): {report['worker_peak_rss_mb']}; "
+          f"{report['cpus']} CPUs, load average {report['load_average']}")
     for r in report["runs"]:
         print(f"{r['clients']:>3} clients: {r['ok_per_s']} ok/s, p50 {r['p50_ms']} / p95 "
               f"{r['p95_ms']} / p99 {r['p99_ms']} ms, {r['failed']} failed, {r['shed']} "
-              f"shed, generations {r['generations_answered']}")
+              f"shed, generations {r['generations_answered']}"
+              + (f", ingest {r['ingest']}" if "ingest" in r else ""))
+        for mode, m in r["by_mode"].items():
+            print(f"      {mode}: {m['ok_per_s']} ok/s, p50 {m['p50_ms']} / p99 {m['p99_ms']} ms")
 
 
 if __name__ == "__main__":

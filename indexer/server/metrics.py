@@ -23,5 +23,12 @@ class Metrics:
                                registry=r)
         self.shed = Counter("indexer_shed_requests", "requests refused for load (429)",
                             registry=r)
+        self.cache_size = Gauge("indexer_query_vector_cache_entries",
+                                "query vectors held by the LRU", registry=r)
+        self.ready = Gauge("indexer_index_ok", "1 when the index serves its newest generation "
+                           "without error", ["index"], registry=r)
+        self.warmup = Gauge("indexer_warmup_seconds", "seconds per stage of the warm-up "
+                            "search run before a generation is served", ["index", "stage"],
+                            registry=r)
         self.generation = Gauge("indexer_index_generation", "generation served per index",
                                 ["index"], registry=r)

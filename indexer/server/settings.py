@@ -1,7 +1,8 @@
 """The service's limits and options: one dataclass, read once, with safe defaults.
 
 Every field can come from the environment as INDEXER_SERVE_<FIELD> (e.g.
-INDEXER_SERVE_MAX_CONCURRENT=16); `indexer serve` flags override. Several uvicorn workers
+INDEXER_SERVE_MAX_CONCURRENT=16, INDEXER_SERVE_ALLOW_RERANK=identity,mmr); `indexer serve`
+flags override. Several uvicorn workers
 each read the same settings from INDEXER_SERVE_CONFIG (JSON), which the CLI writes.
 """
 
@@ -13,13 +14,17 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 CONFIG_ENV = "INDEXER_SERVE_CONFIG"
+SAFE_RERANKERS: tuple[str, ...] = ("identity",)  # no model, no cost: first-stage order
 
 
 @dataclass(frozen=True)
 class ServerSettings:
     """`indexes`: name → index directory. Limits: characters per query, hits per query,
-    queries per batch, request body bytes, searches running at once (more are shed with 429
-    at once rather than queued), and the query-vector cache size."""
+    queries per batch, request body bytes (however the body is framed), searches running at
+    once (more are shed with 429 at once rather than queued), and the query-vector cache
+    size. `allow_rerank`: the reranker NAMES a request may ask for (no paths, no options: a
+    request must never make the server load a model of its choosing); `identity` costs
+    nothing and loads nothing, so it is the only one allowed unless the operator says so."""
 
     indexes: dict[str, str] = field(default_factory=dict)
     max_query_chars: int = 2000
@@ -31,6 +36,10 @@ class ServerSettings:
     refresh_seconds: float = 1.0
     api_key: str | None = None
     log_queries: bool = False
+    allow_rerank: tuple[str, ...] = SAFE_RERANKERS
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "allow_rerank", tuple(self.allow_rerank))  # JSON gives a list
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -48,6 +57,11 @@ class ServerSettings:
             if raw is None or f.name in ("indexes", "api_key"):
                 continue
             kind = type(getattr(cls(), f.name))
-            values[f.name] = raw.lower() in ("1", "true", "yes") if kind is bool else kind(raw)
+            if kind is tuple:  # INDEXER_SERVE_ALLOW_RERANK=identity,mmr
+                values[f.name] = tuple(x.strip() for x in raw.split(",") if x.strip())
+            elif kind is bool:
+                values[f.name] = raw.lower() in ("1", "true", "yes")
+            else:
+                values[f.name] = kind(raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
