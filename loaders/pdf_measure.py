@@ -1,0 +1,120 @@
+"""Measurements for PDF text-layer repair, printed as JSON: `python -m loaders.pdf_measure`.
+
+- `dump OUT.json`: every PDF the tests build (`loaders.samples`) and every PDF in
+  ../shared/pdfs, loaded, as JSON (blocks without the route keys this work added), so the
+  output of two versions of the loader can be compared byte for byte (`compare A B`);
+- `cer`: character error rate of the raw, repaired and chosen text on generated broken PDFs
+  (duplicate glyphs, pre-base signs in visual order) in every affected script;
+- `speed`: `loaders.measure.throughput` on the WHO guideline (median of paired ratios).
+
+OCR is off for `dump` (LOADERS_MAX_OCR_PAGES=0): healthy pages are what it compares.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_PDFS = Path(os.environ.get("LOADERS_SHARED_PDFS") or ROOT.parent / "shared" / "pdfs")
+ROUTE_KEYS = ("text_route", "text_route_reason")
+
+
+def generated_pdfs() -> dict[str, bytes]:
+    """The healthy PDFs the tests generate, by name."""
+    from loaders import samples
+
+    out: dict[str, bytes] = {}
+    for lang in sorted(samples.SAMPLES):
+        out[f"text_{lang}.pdf"] = samples.text_layer_pdf(lang, pages=3)
+        out[f"two_{lang}.pdf"] = samples.two_column_pdf(lang)
+        out[f"shaped_{lang}.pdf"] = samples.shaped_pdf(lang)
+    out["table.pdf"] = samples.table_pdf()
+    return out
+
+
+def _load(name: str, data: bytes) -> dict[str, Any]:
+    import loaders
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        try:
+            doc = loaders.load(path, root=Path(tmp))
+        except Exception as exc:  # noqa: BLE001 - the error message is the output
+            return {"error": str(exc).replace(tmp, "")}
+    out = doc.to_dict()
+    del out["source"], out["checksum"]  # a temporary path; generated PDFs carry a date
+    out["metadata"] = {k: v for k, v in out["metadata"].items()
+                       if k not in ("page_routes", "repaired_pages")}
+    for block in out["blocks"]:
+        for key in ROUTE_KEYS:
+            block["metadata"].pop(key, None)
+    return out
+
+
+def dump(out: Path) -> dict[str, Any]:
+    os.environ["LOADERS_MAX_OCR_PAGES"] = "0"
+    docs = {name: _load(name, data) for name, data in generated_pdfs().items()}
+    for path in sorted(SHARED_PDFS.glob("*.pdf")):
+        docs[path.name] = _load(path.name, path.read_bytes())
+    out.write_text(json.dumps(docs, ensure_ascii=False, indent=1, sort_keys=True))
+    return {"documents": len(docs), "file": str(out)}
+
+
+def compare(a: Path, b: Path) -> dict[str, Any]:
+    left, right = json.loads(a.read_text()), json.loads(b.read_text())
+    differ = {}
+    for name in sorted(set(left) | set(right)):
+        x, y = left.get(name), right.get(name)
+        if json.dumps(x, sort_keys=True) != json.dumps(y, sort_keys=True):
+            pages = sorted({blk.get("page") for doc in (x, y) if doc and "blocks" in doc
+                            for blk in doc["blocks"]
+                            if json.dumps(blk, sort_keys=True) not in
+                            {json.dumps(o, sort_keys=True)
+                             for o in ((y if doc is x else x) or {}).get("blocks", [])}})
+            differ[name] = {"pages_with_changed_blocks": pages}
+    return {"documents": len(set(left) | set(right)), "identical": not differ,
+            "differ": differ}
+
+
+def cer_table() -> dict[str, Any]:
+    from loaders.pdf import broken
+
+    return broken.measure_all()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m loaders.pdf_measure", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("dump").add_argument("out", type=Path)
+    cmp = sub.add_parser("compare")
+    cmp.add_argument("a", type=Path)
+    cmp.add_argument("b", type=Path)
+    sub.add_parser("cer")
+    speed = sub.add_parser("speed")
+    speed.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args(argv)
+    if args.cmd == "dump":
+        report = dump(args.out)
+    elif args.cmd == "compare":
+        report = compare(args.a, args.b)
+    elif args.cmd == "cer":
+        report = cer_table()
+    else:
+        from loaders.measure import DEFAULT_PDF, throughput
+
+        report = throughput(DEFAULT_PDF, args.repeat)
+    json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
