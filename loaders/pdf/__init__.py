@@ -28,7 +28,7 @@ from loaders.pdf.layout import reading_order
 from loaders.pdf.legacy import legacy_reason
 from loaders.pdf.repair import repair_page
 from loaders.pdf.structure import to_blocks
-from loaders.pdf.tables import find_tables, looks_tabular
+from loaders.pdf.tables import find_tables, find_text_tables, looks_tabular
 from loaders.script import NON_LATIN, dominant_script
 
 DEFAULT_MAX_OCR_PAGES = 100
@@ -110,6 +110,9 @@ def _read_page(page: Any, number: int) -> _Page:
     small = [b.bbox for b in info.blocks if len(b.lines) <= 4]
     gapped = sum(1 for b in info.blocks for ln in b.lines if ln.wide_gaps)
     tables = find_tables(page, page_dict) if gapped >= 2 or looks_tabular(small) else []
+    strategy = "lines"
+    if not tables and gapped >= UNRULED_MIN_ROWS:
+        tables, strategy = _unruled_tables(page, page_dict, info.blocks, gapped), "text"
     if tables:
         info.blocks = [b for b in info.blocks if not any(_inside(b.bbox, t.bbox) for t in tables)]
         for t in tables:
@@ -117,7 +120,29 @@ def _read_page(page: Any, number: int) -> _Page:
             info.blocks.append(TextBlock([line], number, kind="table",
                                          meta={"markdown": t.markdown, "rows": t.rows,
                                                "columns": t.columns}))
+            if strategy == "text":
+                info.blocks[-1].meta["table_strategy"] = "text"
     return info
+
+
+UNRULED_MIN_ROWS = 3  # lines with cell gaps on a page before unruled tables are looked for
+UNRULED_MIN_SHARE = 0.2  # ... and their share of the page's lines
+
+
+def _unruled_tables(page: Any, page_dict: dict[str, Any], blocks: list[TextBlock],
+                    gapped: int) -> list[Any]:
+    """Tables without rules (`find_text_tables`), searched only on pages where many lines
+    have cell gaps, and only in the box around those lines: the text strategy costs
+    50-500 ms a page and finds tables in any two columns of prose."""
+    lines = [ln for b in blocks for ln in b.lines]
+    if gapped < UNRULED_MIN_SHARE * len(lines):
+        return []
+    rows = [ln.bbox for ln in lines if ln.wide_gaps]  # and the cells beside them:
+    boxes = [ln.bbox for ln in lines
+             if any(r[1] <= (ln.bbox[1] + ln.bbox[3]) / 2 <= r[3] for r in rows)]
+    clip = (min(b[0] for b in boxes) - 2, min(b[1] for b in boxes) - 2,
+            max(b[2] for b in boxes) + 2, max(b[3] for b in boxes) + 2)
+    return find_text_tables(page, page_dict, clip)
 
 
 def _repair(textpage: Any, page_dict: dict[str, Any], info: _Page,
