@@ -138,13 +138,16 @@ def visual_pdf(lang: str, texts: list[str] | None = None) -> bytes:
 _TJ = re.compile(rb"\[<([0-9a-fA-F]+)>\]TJ")
 
 
-def duplicate_pdf(lang: str, texts: list[str] | None = None, every_consonant: int = 5) -> bytes:
+def duplicate_pdf(lang: str, texts: list[str] | None = None, every_consonant: int = 5,
+                  visual: bool = False) -> bytes:
     """The texts with each vowel sign and every `every_consonant`-th consonant drawn twice
-    at the same origin, in the content stream."""
+    at the same origin, in the content stream; with `visual`, in visual order as well."""
     import pymupdf
 
     texts = texts or default_texts(lang)
     lines = _lines(lang, texts, 12, 495)
+    if visual:
+        lines = [to_visual(line) for line in lines]
     doc, page = _page_of_lines(lang, lines)
     font = pymupdf.Font(fontfile=str(samples.font_file(lang)))
     xrefs = page.get_contents()  # one content stream per insert_text call
@@ -176,6 +179,17 @@ def duplicate_pdf(lang: str, texts: list[str] | None = None, every_consonant: in
     for xref in xrefs:
         doc.update_stream(xref, b"".join(edited[xref]) + streams[xref][ends[xref]:])
     return doc.tobytes()
+
+
+def broken_pdfs() -> dict[tuple[str, str], bytes]:
+    """(language, mechanism) -> PDF, for every script each mechanism applies to."""
+    out = {}
+    for lang in INDIC_LANGS:
+        out[(lang, "duplicates")] = duplicate_pdf(lang)
+    for lang in PREBASE_LANGS:
+        out[(lang, "visual order")] = visual_pdf(lang)
+        out[(lang, "both")] = duplicate_pdf(lang, visual=True)
+    return out
 
 
 def legacy_pdf(named: bool = True) -> bytes:

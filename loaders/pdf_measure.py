@@ -8,6 +8,7 @@
 - `speed`: `loaders.measure.throughput` on the WHO guideline (median of paired ratios).
 
 OCR is off for `dump` (LOADERS_MAX_OCR_PAGES=0): healthy pages are what it compares.
+`cer` runs with OCR available: the goal is that none of those pages needs it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import os
 import sys
 import tempfile
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +53,10 @@ def _load(name: str, data: bytes) -> dict[str, Any]:
     out = doc.to_dict()
     del out["source"], out["checksum"]  # a temporary path; generated PDFs carry a date
     # "bytes": a generated PDF's size varies by a byte from run to run
+    routes = out["metadata"].get("page_routes")
     out["metadata"] = {k: v for k, v in out["metadata"].items()
                        if k not in ("page_routes", "repaired_pages", "bytes")}
+    out["metadata"]["page_routes_seen"] = routes  # not compared: see `compare`
     for block in out["blocks"]:
         for key in ROUTE_KEYS:
             block["metadata"].pop(key, None)
@@ -70,6 +74,8 @@ def dump(out: Path) -> dict[str, Any]:
 
 def compare(a: Path, b: Path) -> dict[str, Any]:
     left, right = json.loads(a.read_text()), json.loads(b.read_text())
+    for doc in [*left.values(), *right.values()]:
+        doc.get("metadata", {}).pop("page_routes_seen", None)
     differ = {}
     for name in sorted(set(left) | set(right)):
         x, y = left.get(name), right.get(name)
@@ -84,10 +90,49 @@ def compare(a: Path, b: Path) -> dict[str, Any]:
             "differ": differ}
 
 
-def cer_table() -> dict[str, Any]:
-    from loaders.pdf import broken
+def cer(expected: str, got: str) -> float:
+    """Character error rate: edit distance over the expected length, after NFC and
+    whitespace folding."""
+    from loaders.measure import levenshtein
 
-    return broken.measure_all()
+    a, b = (" ".join(unicodedata.normalize("NFC", t).split()) for t in (expected, got))
+    return levenshtein(a, b) / max(len(a), 1)
+
+
+def layer_texts(data: bytes) -> tuple[str, str]:
+    """(raw text layer, repaired layer) of a PDF's pages, straight from MuPDF."""
+    import pymupdf
+
+    from loaders.pdf.extract import TEXT_FLAGS
+    from loaders.pdf.repair import repair_page
+
+    raw, repaired = [], []
+    for page in pymupdf.open(stream=data):
+        textpage = page.get_textpage(flags=TEXT_FLAGS)
+        raw.append(textpage.extractText())
+        fixed, _ = repair_page(textpage.extractRAWDICT())
+        repaired += ["".join(s["text"] for s in line["spans"])
+                     for block in fixed["blocks"] if block.get("type", 0) == 0
+                     for line in block["lines"]]
+    return "\n".join(raw), "\n".join(repaired)
+
+
+def cer_table() -> dict[str, Any]:
+    """CER of raw / repaired / chosen (the loader's output) per language and mechanism,
+    and the routes the loader took."""
+    from loaders import broken_samples, samples
+
+    out: dict[str, Any] = {}
+    for (lang, mechanism), data in broken_samples.broken_pdfs().items():
+        expected = " ".join(samples.SAMPLES[lang])
+        raw, repaired = layer_texts(data)
+        doc = _load("broken.pdf", data)
+        chosen = "\n\n".join(b["text"] for b in doc.get("blocks", []))
+        out[f"{lang} {mechanism}"] = {
+            "raw": round(cer(expected, raw), 4), "repaired": round(cer(expected, repaired), 4),
+            "chosen": round(cer(expected, chosen), 4),
+            "routes": doc.get("metadata", {}).get("page_routes_seen")}
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
