@@ -126,7 +126,7 @@ def _read_page(page: Any, number: int) -> _Page:
 
 
 UNRULED_MIN_ROWS = 3  # lines with cell gaps on a page before unruled tables are looked for
-UNRULED_MIN_SHARE = 0.2  # ... and their share of the page's lines
+UNRULED_MIN_SHARE = 0.25  # ... and their share of the page's lines
 
 
 def _unruled_tables(page: Any, page_dict: dict[str, Any], blocks: list[TextBlock],

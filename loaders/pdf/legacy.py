@@ -21,6 +21,7 @@ LEGACY_FONT = re.compile(r"kruti|devlys|dev[\s_-]?lys|chanakya|shusha|aps[\s_-]?
 _SOUP_MARK = re.compile(r"[a-z][A-Z]|[A-Za-z][~;/\[\]{}|\\Ø¼½¾º¶§Ãç][A-Za-z]"
                         r"|(?<![^\s])[/;~\[\]{}][a-z]|[a-z]\.[a-z]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+NAMED_SHARE = 0.1  # of the words marked, for a legacy font name to be looked for
 SOUP_SHARE = 0.3  # of the words: this many marked, and
 SOUP_DICTIONARY = 0.2  # at most this share of them real English or Indonesian words
 MIN_WORDS = 8
@@ -37,7 +38,17 @@ def _font_chars(page_dict: dict[str, Any]) -> dict[str, int]:
 
 
 def legacy_reason(page_dict: dict[str, Any], text: str) -> str | None:
-    """Why this page's text layer is a legacy font's Latin codes, or None if it is not."""
+    """Why this page's text layer is a legacy font's Latin codes, or None if it is not.
+
+    The cheap test comes first (one regex over the page's text): Kruti Dev and kin mark
+    a good share of words with symbols and stray capitals, ordinary Latin text hardly
+    any, so most pages stop there before their fonts or a dictionary are looked at."""
+    words = text.split()
+    if len(words) < MIN_WORDS:
+        return None
+    marked = len(_SOUP_MARK.findall(text))
+    if marked < NAMED_SHARE * len(words):
+        return None
     counts = _font_chars(page_dict)
     named = sorted(f for f in counts if LEGACY_FONT.search(f))
     total = sum(counts.values()) or 1
@@ -45,11 +56,7 @@ def legacy_reason(page_dict: dict[str, Any], text: str) -> str | None:
     if named and legacy >= 20 and legacy >= 0.3 * total:
         return (f"legacy non-Unicode Devanagari font ({', '.join(named)}): the text layer "
                 "holds Latin glyph codes")
-    words = text.split()
-    if len(words) < MIN_WORDS:
-        return None
-    marked = len(_SOUP_MARK.findall(text))
-    if marked < SOUP_SHARE * len(words):  # the cheap test: most pages stop here
+    if marked < SOUP_SHARE * len(words):
         return None
     latin = _LATIN_WORD.findall(text)
     known = [lexicon.plausibility(latin, lang) for lang in ("en", "id")]
