@@ -125,6 +125,7 @@ def _read_page(page: Any, number: int) -> _Page:
     return info
 
 
+_ENDS_IN_PAGE_NUMBER = re.compile(r"(?:^|\s)(?:\d{1,3}|[ivxlcdm]{1,6})$", re.I)
 UNRULED_MIN_ROWS = 3  # lines with cell gaps on a page before unruled tables are looked for
 UNRULED_MIN_SHARE = 0.25  # ... and their share of the page's lines
 
@@ -137,7 +138,11 @@ def _unruled_tables(page: Any, page_dict: dict[str, Any], blocks: list[TextBlock
     lines = [ln for b in blocks for ln in b.lines]
     if gapped < UNRULED_MIN_SHARE * len(lines):
         return []
-    rows = [ln.bbox for ln in lines if ln.wide_gaps]  # and the cells beside them:
+    gapped_lines = [ln for ln in lines if ln.wide_gaps]
+    if sum(1 for ln in gapped_lines if _ENDS_IN_PAGE_NUMBER.search(ln.text)) \
+            >= 0.7 * len(gapped_lines):
+        return []  # entries and page numbers: a table of contents, read as text
+    rows = [ln.bbox for ln in gapped_lines]  # and the cells beside them:
     boxes = [ln.bbox for ln in lines
              if any(r[1] <= (ln.bbox[1] + ln.bbox[3]) / 2 <= r[3] for r in rows)]
     clip = (min(b[0] for b in boxes) - 2, min(b[1] for b in boxes) - 2,
