@@ -5,7 +5,10 @@
   output of two versions of the loader can be compared byte for byte (`compare A B`);
 - `cer`: character error rate of the raw, repaired and chosen text on generated broken PDFs
   (duplicate glyphs, pre-base signs in visual order) in every affected script;
-- `speed`: `loaders.measure.throughput` on the WHO guideline (median of paired ratios).
+- `speed`: `loaders.measure.throughput` on the WHO guideline (median of paired ratios);
+- `faults FILE...`: extraction faults per 1,000 Indic characters (a vowel sign with no
+  base, two vowel signs on one base, U+FFFD) in the raw layer and in the loader's output,
+  and the pages per route: issue 19's measure for real PDFs.
 
 OCR is off for `dump` (LOADERS_MAX_OCR_PAGES=0): healthy pages are what it compares.
 `cer` runs with OCR available: the goal is that none of those pages needs it.
@@ -135,6 +138,33 @@ def cer_table() -> dict[str, Any]:
     return out
 
 
+def faults(text: str) -> dict[str, float]:
+    """Faults of issue 19 in `text`, and per 1,000 of its Indic characters."""
+    from loaders.syllable import is_indic, word_problems, words
+
+    indic = sum(1 for c in text if is_indic(c))
+    counted = {"sign without base": 0, "two vowel signs": 0}
+    for word in words(text):
+        for problem in word_problems(word):
+            if problem in counted:
+                counted[problem] += 1
+    total = sum(counted.values()) + text.count("\ufffd")
+    return {"indic_chars": indic, "faults": total,
+            "per_1000": round(1000 * total / indic, 2) if indic else 0.0}
+
+
+def fault_table(paths: list[Path]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for path in paths:
+        data = path.read_bytes()
+        raw, _ = layer_texts(data)
+        doc = _load(path.name, data)
+        loaded = "\n\n".join(b["text"] for b in doc.get("blocks", []))
+        out[path.name] = {"raw": faults(raw), "loader": faults(loaded),
+                          "routes": doc.get("metadata", {}).get("page_routes_seen")}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m loaders.pdf_measure", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -144,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     cmp.add_argument("a", type=Path)
     cmp.add_argument("b", type=Path)
     sub.add_parser("cer")
+    sub.add_parser("faults").add_argument("files", type=Path, nargs="+")
     speed = sub.add_parser("speed")
     speed.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args(argv)
@@ -153,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         report = compare(args.a, args.b)
     elif args.cmd == "cer":
         report = cer_table()
+    elif args.cmd == "faults":
+        report = fault_table(args.files)
     else:
         from loaders.measure import DEFAULT_PDF, throughput
 
