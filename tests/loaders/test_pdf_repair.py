@@ -169,14 +169,18 @@ def test_load_json_shows_the_route(tmp_path) -> None:
     assert {b["metadata"]["text_route"] for b in data["blocks"]} == {"repaired"}
 
 
-def test_ingest_report_counts_pages_per_route() -> None:
-    from indexer.pipeline import FileResult, IngestReport
+@needs_fonts
+def test_ingest_report_counts_pages_per_route(tmp_path) -> None:
+    from indexer.pipeline import IngestReport, load_paths
 
-    report = IngestReport(files=[FileResult("a.pdf", "loaded", page_routes={"text": 3,
-                                                                            "repaired": 1}),
-                                 FileResult("b.pdf", "loaded", page_routes={"ocr": 2,
-                                                                            "text": 1})])
-    assert report.to_dict()["page_routes"] == {"text": 4, "repaired": 1, "ocr": 2}
+    (tmp_path / "broken.pdf").write_bytes(broken_samples.visual_pdf("bn"))
+    (tmp_path / "healthy.pdf").write_bytes(samples.text_layer_pdf("hi", pages=2))
+    report = IngestReport()
+    docs = load_paths([tmp_path], report)
+    assert len(docs) == 2 and report.count("loaded") == 2
+    assert report.to_dict()["page_routes"] == {"repaired": 1, "text": 2}
+    assert {Path(f.path).name: f.page_routes for f in report.files} == {
+        "broken.pdf": {"repaired": 1}, "healthy.pdf": {"text": 2}}
 
 
 @needs_fonts
