@@ -16,7 +16,6 @@ from loaders import lexicon
 from loaders.syllable import is_indic, word_problems
 
 _BROKEN = re.compile("[\ufffd\ue000-\uf8ff]|\\(cid:\\d+\\)")
-_LETTERS = re.compile(r"[^\W\d_]|[\u0900-\u0dff\u200c\u200d]+")
 _WORD = re.compile(r"(?:[^\W\d_]|[\u0900-\u0dff\u200c\u200d\ufffd\ue000-\uf8ff])+")
 
 
