@@ -47,6 +47,9 @@ class Settings:
         "LOADERS_MAX_BYTES", "per-file size limit in bytes (unset: the loaders' 200 MB)"))
     max_ocr_pages: int | None = field(default=None, metadata=var(
         "LOADERS_MAX_OCR_PAGES", "most pages of one PDF read with OCR (unset: 100; 0: none)"))
+    hunspell_dir: str = field(default="", metadata=var(
+        "LOADERS_HUNSPELL_DIR", "hunspell dictionaries for the PDF page choice (default: "
+        "/usr/share/hunspell and the usual system folders)"))
     noto_dir: str = field(default="/usr/share/fonts/truetype/noto", metadata=var(
         "LOADERS_NOTO_DIR", "Noto fonts for generated test and sample PDFs"))
 

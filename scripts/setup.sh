@@ -9,7 +9,7 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 
 APT_PACKAGES="tesseract-ocr tesseract-ocr-hin tesseract-ocr-ben tesseract-ocr-mar
   tesseract-ocr-nep tesseract-ocr-tam tesseract-ocr-tel tesseract-ocr-kan tesseract-ocr-ind
-  fonts-noto-core"
+  fonts-noto-core hunspell-hi hunspell-bn hunspell-ne hunspell-te hunspell-id hunspell-en-us"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

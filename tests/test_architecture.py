@@ -170,7 +170,9 @@ SETTINGS_MODULES = {"indexer/settings.py", "loaders/settings.py", "indexer/serve
                     "chunkers/tokens.py", "rerankers/device.py"}
 # Set by an ingest for the isolated worker it spawns, never by a user.
 INTERNAL_VARIABLES = {"INDEXER_WORKER_PARENT", "LOADERS_MAX_BYTES"}
-_ENV_READ = re.compile(r"""(?:environ\.get|getenv|environ)\s*[(\[]\s*["']((?:INDEXER|LOADERS)_\w+)""")
+# a read: environ.get("X"), getenv("X"), environ["X"] not being assigned
+_ENV_READ = re.compile(r"""(?:(?:environ\.get|getenv)\s*\(\s*["']((?:INDEXER|LOADERS)_\w+)"""
+                       r"""|environ\s*\[\s*["']((?:INDEXER|LOADERS)_\w+)["']\s*\](?!\s*=[^=]))""")
 
 
 def test_environment_is_read_only_in_settings_modules() -> None:
@@ -180,7 +182,8 @@ def test_environment_is_read_only_in_settings_modules() -> None:
             rel = path.relative_to(ROOT).as_posix()
             if rel in SETTINGS_MODULES:
                 continue
-            for name in _ENV_READ.findall(path.read_text(encoding="utf-8")):
+            for found in _ENV_READ.findall(path.read_text(encoding="utf-8")):
+                name = found[0] or found[1]
                 if name not in INTERNAL_VARIABLES:
                     broken.append(f"{rel} reads {name}: declare it in a settings module")
     assert not broken, "\n".join(broken)
@@ -195,3 +198,9 @@ def test_every_setting_is_in_the_readme() -> None:
     names = [v for cls in (indexer.settings.Settings, loaders.settings.Settings)
              for v, _, _ in documented(cls)]
     assert names and not [n for n in names if f"`{n}`" not in readme]
+
+
+def test_the_environment_check_sees_reads_not_writes() -> None:
+    assert _ENV_READ.findall('x = os.environ.get("INDEXER_X", "")')
+    assert _ENV_READ.findall("if os.environ['LOADERS_Y'] == '1':")
+    assert not _ENV_READ.findall('os.environ["LOADERS_Y"] = "0"')

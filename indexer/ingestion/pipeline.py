@@ -44,6 +44,8 @@ class FileResult:
     # Personal data found: one entry per (document, kind) with count, block indexes and
     # pages; never the matched text.
     pii: list[dict[str, Any]] = field(default_factory=list)
+    # PDF pages by how their text was obtained (text | repaired | ocr), over the documents
+    page_routes: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -64,6 +66,14 @@ class IngestReport:
                 out[entry["kind"]] = out.get(entry["kind"], 0) + entry["count"]
         return out
 
+    def page_routes(self) -> dict[str, int]:
+        """PDF pages per text route (text layer, repaired layer, OCR) over all files."""
+        out: dict[str, int] = {}
+        for f in self.files:
+            for route, n in f.page_routes.items():
+                out[route] = out.get(route, 0) + n
+        return out
+
     def pii_lines(self) -> list[str]:
         """One line per file and kind, for people: where, never what."""
         lines = []
@@ -81,6 +91,7 @@ class IngestReport:
             "skipped": self.count("skipped"), "failed": self.count("failed"),
             "files": [f.__dict__ for f in self.files],
             "index": self.index.to_dict(), "seconds": round(self.seconds, 3),
+            "page_routes": self.page_routes(),
             "pii": {"mode": self.pii_mode, "findings": self.pii_counts(),
                     "files": sum(1 for f in self.files if f.pii)},
         }
@@ -178,9 +189,13 @@ def redacted_checksum(checksum: str) -> str:
 def _file_result(path: str, outcome: Outcome) -> tuple[FileResult, list[Document]]:
     if outcome.status == "ok":
         docs = [Document.from_dict(d) for d in outcome.value["documents"]]
-        return FileResult(path, "loaded", None, len(docs), round(outcome.seconds, 3)), docs
+        result = FileResult(path, "loaded", None, len(docs), seconds=round(outcome.seconds, 3))
+        for doc in docs:
+            for route, n in (doc.metadata.get("page_routes") or {}).items():
+                result.page_routes[route] = result.page_routes.get(route, 0) + n
+        return result, docs
     status = "skipped" if outcome.status == "skipped" else "failed"
-    return FileResult(path, status, outcome.reason, 0, round(outcome.seconds, 3)), []
+    return FileResult(path, status, outcome.reason, 0, seconds=round(outcome.seconds, 3)), []
 
 
 COMMIT_EVERY = 256  # documents per generation: a kill loses at most these

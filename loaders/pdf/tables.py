@@ -19,6 +19,7 @@ finder runs unpatched.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -213,7 +214,11 @@ def _span_chars(spans: list[tuple[Rect, str, float]], height: float) -> Any:
                 continue
             chars.append({"x0": x0, "x1": x1, "top": y0, "bottom": y1, "y0": height - y1,
                           "y1": height - y0, "text": text.strip() or " ", "upright": True,
-                          "size": size, "doctop": y0, "width": x1 - x0, "height": y1 - y0})
+                          "size": size, "doctop": y0, "width": x1 - x0, "height": y1 - y0,
+                          # what the text strategy's word builder reads besides
+                          "matrix": (1.0, 0.0, 0.0, 1.0, x0, y1), "adv": x1 - x0,
+                          "fontname": "", "bold": False, "object_type": "char",
+                          "page_number": page.number + 1})
         return None
 
     return make_chars
@@ -252,22 +257,23 @@ def _as_drawings(cdrawings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _finder(page: Any, clip: Any, spans: list[tuple[Rect, str, float]],
-            paths: list[dict[str, Any]] | None = None) -> Any:
-    """`page.find_tables` on `clip`, ruling lines only (no layout model), fed our spans
-    instead of its per-character list (see `_span_chars`) and the page's drawings when
-    we have them."""
+            paths: list[dict[str, Any]] | None = None, **options: Any) -> Any:
+    """`page.find_tables` on `clip`, ruling lines only (no layout model) unless `options`
+    say otherwise, fed our spans instead of its per-character list (see `_span_chars`)
+    and the page's drawings when we have them."""
     from pymupdf import table as pmt
 
     if page.rotation or not all(hasattr(pmt, n) for n in ("make_chars", "CHARS")):
-        return page.find_tables(clip=clip, use_layout=False)
+        return page.find_tables(clip=clip, use_layout=False, **options)
     with _finder_lock:
         original = pmt.make_chars
         pmt.make_chars = _span_chars(spans, page.rect.height)
         try:
-            found = page.find_tables(clip=clip, use_layout=False, paths=paths)
+            found = page.find_tables(clip=clip, use_layout=False, paths=paths, **options)
         finally:
             pmt.make_chars = original
-    return found if found is not None else page.find_tables(clip=clip, use_layout=False)
+    return (found if found is not None
+            else page.find_tables(clip=clip, use_layout=False, **options))
 
 
 def looks_tabular(boxes: list[Rect], min_rows: int = 2) -> bool:
@@ -318,3 +324,60 @@ def find_tables(page: Any, page_dict: dict[str, Any]) -> list[FoundTable]:
             found.append(FoundTable(bbox=tuple(table.bbox), markdown=table_markdown(rows),
                                     rows=len(rows), columns=table.col_count))
     return found
+
+
+# Unruled tables: PyMuPDF's text strategy (columns from aligned words, no lines needed) is
+# tried only where a page has no grid of rules but its lines do sit in cells, and what it
+# finds is kept only when it looks like a table and not like columns of prose.
+MAX_CELL_CHARS = 60  # mean characters per filled cell: prose columns run longer
+MIN_FILLED = 0.7  # share of cells with text
+MAX_COLUMNS = 8
+
+
+def find_text_tables(page: Any, page_dict: dict[str, Any], clip: Rect) -> list[FoundTable]:
+    """Tables without ruling lines in `clip`, found by text alignment, conservatively (see
+    above)."""
+    import pymupdf
+
+    spans = _spans(page_dict)
+    try:  # our spans as the finder's characters, and no drawings: it needs neither more
+        tables = _finder(page, pymupdf.Rect(clip), spans, paths=[], strategy="text")
+    except Exception:  # noqa: BLE001 - the finder's failures cost the table, not the page
+        return []
+    found: list[FoundTable] = []
+    if tables is None:
+        return found
+    for table in tables.tables:
+        rows = [[collapse_lines(_cell_text(c, spans)).replace("|", "\\|") if c else ""
+                 for c in row.cells] for row in table.rows]
+        rows = [r for r in rows if any(r)]
+        if _plausible_table(rows, table.col_count):
+            found.append(FoundTable(bbox=tuple(table.bbox), markdown=table_markdown(rows),
+                                    rows=len(rows), columns=table.col_count))
+    return found
+
+
+def _plausible_table(rows: list[list[str]], columns: int) -> bool:
+    """Three or more rows of two to eight columns, most cells filled, cells short, and
+    every column holding text in most rows (prose beside a sidebar fails one of them)."""
+    if len(rows) < 3 or not 2 <= columns <= MAX_COLUMNS:
+        return False
+    cells = [c for r in rows for c in r]
+    filled = [c for c in cells if c]
+    if len(filled) < MIN_FILLED * len(cells):
+        return False
+    if sum(map(len, filled)) / len(filled) > MAX_CELL_CHARS:
+        return False
+    for col in range(columns):
+        if sum(1 for r in rows if col < len(r) and r[col]) < MIN_FILLED * len(rows):
+            return False
+    return not _contents_list(rows)
+
+
+_PAGE_NUMBER = re.compile(r"^(?:\d{1,3}|[ivxlcdm]{1,6})$", re.I)
+
+
+def _contents_list(rows: list[list[str]]) -> bool:
+    """Entries and page numbers aligned, a table of contents: text, not a table."""
+    last = [r[-1] for r in rows if r[-1]]
+    return len(last) >= 0.8 * len(rows) and all(_PAGE_NUMBER.match(c) for c in last)

@@ -233,9 +233,13 @@ def test_real_who_guideline() -> None:
     assert doc.metadata["pages"] == 76 and doc.language == "en"
     assert doc.title.startswith("WHO recommendations")
     tables = [b for b in doc.blocks if b.kind == BlockKind.TABLE]
-    assert len(tables) >= 4
+    ruled = [t for t in tables if "table_strategy" not in t.metadata]
+    assert len(ruled) >= 4
     assert ("| Sumaiya ADAMS | Obstetrics, gynaecology, content expert, and end-user |"
-            in tables[0].text)
+            in ruled[0].text)
+    unruled = [t for t in tables if t.metadata.get("table_strategy") == "text"]
+    assert [t.page for t in unruled] == [9, 10]  # the abbreviations, set without rules
+    assert "| CGM | continuous glucose monitoring |" in unruled[0].text
     assert sum(b.kind == BlockKind.HEADING for b in doc.blocks) > 30
     assert all(b.page and b.bbox for b in doc.blocks)
     assert not doc.metadata["ocr_pages"] and "(cid:" not in doc.text

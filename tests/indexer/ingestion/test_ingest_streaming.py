@@ -98,3 +98,12 @@ def test_kill_after_a_batch_then_resume(tmp_path: Path, e5_dir: Path) -> None:
                     str(full), "--json", "--no-progress"], env=env, check=True,
                    capture_output=True, timeout=600)
     assert _chunk_ids(index) == _chunk_ids(full)
+
+
+def test_a_file_result_keeps_seconds_apart_from_document_ids() -> None:
+    """FileResult's fifth field is doc_ids: a loaded or failed file's time went there."""
+    from indexer.ingestion.isolation import Outcome
+    from indexer.ingestion.pipeline import _file_result
+
+    failed, _ = _file_result("x.pdf", Outcome(status="error", reason="corrupt", seconds=0.25))
+    assert failed.seconds == 0.25 and failed.doc_ids == []
