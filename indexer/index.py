@@ -43,6 +43,7 @@ from indexer.storage.manifest import (
     file_checksums,
     fsync_dir,
     generation_dir,
+    is_generation_dir,
     next_generation_name,
     read_manifest,
     safe_file,
@@ -131,11 +132,19 @@ class Index:
             if exist_ok:
                 return cls.open(root, embedder=embedder)
             raise IndexOpenError(f"{root}: an index already exists here")
-        if root.exists() and any(root.iterdir()):
+        if root.exists() and any(p.name not in (".lock",) and not is_generation_dir(p)
+                                 for p in root.iterdir()):
             raise IndexOpenError(f"{root}: directory is not empty and holds no index")
         embedder = embedder or Embedder(model)
         root.mkdir(parents=True, exist_ok=True)
         with _file_lock(root):
+            if (root / "manifest.json").exists():  # another process created it meanwhile
+                raise IndexOpenError(f"{root}: an index already exists here")
+            # A create killed before its manifest leaves only a lock file and generation
+            # folders that nothing names: they hold no data a reader could have seen.
+            for leftover in root.iterdir():
+                if is_generation_dir(leftover):
+                    shutil.rmtree(leftover)
             gen = root / next_generation_name(root)
             gen.mkdir()
             store = Store.create(gen / STORE_FILE)

@@ -162,6 +162,11 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def is_generation_dir(path: Path) -> bool:
+    """A generation folder by name (gen-NNNNNN), not a link."""
+    return bool(_GEN.match(path.name)) and path.is_dir() and not path.is_symlink()
+
+
 def next_generation_name(root: Path) -> str:
     numbers = [int(p.name[4:]) for p in root.glob("gen-*") if _GEN.match(p.name)]
     return f"gen-{max(numbers, default=0) + 1:06d}"

@@ -143,3 +143,19 @@ def test_not_an_index_and_traversal_are_refused(tmp_path: Path, index: Index, em
     (bad / "manifest.json").write_text(json.dumps(data))
     with pytest.raises(IndexOpenError, match="invalid generation_dir"):
         Index.open(bad, embedder=embedder)
+
+
+def test_create_after_a_create_killed_before_its_manifest(tmp_path: Path, embedder) -> None:  # noqa: ANN001
+    """A SIGKILL inside the first commit leaves a lock file and an unnamed generation folder;
+    the rerun must create the index, not refuse the folder as foreign."""
+    root = tmp_path / "idx"
+    (root / "gen-000001").mkdir(parents=True)
+    (root / "gen-000001" / "store.sqlite").write_bytes(b"partial")
+    (root / ".lock").touch()
+    Index.create(root, embedder=embedder)
+    assert (root / "manifest.json").exists()
+    assert (root / "gen-000001" / "store.sqlite").read_bytes() != b"partial"
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with pytest.raises(IndexOpenError, match="not empty"):
+        Index.create(tmp_path / "other", embedder=embedder)

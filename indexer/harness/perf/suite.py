@@ -78,9 +78,17 @@ def _rerank_memory(quick: bool) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _ingest_scale(quick: bool) -> dict:
+    from indexer.harness.perf.ingest_scale import measure
+
+    if quick:
+        return measure([200, 1000], kills=2, kill_size=500)
+    return measure([1000, 2000, 5000, 20000], kills=10, kill_size=5000)
+
+
 SUITE: dict[str, Callable[[bool], dict]] = {
     "bm25": _bm25, "embedder": _embed, "pdf": _pdf, "dense": _dense, "hybrid": _hybrid,
-    "rerank-memory": _rerank_memory,
+    "rerank-memory": _rerank_memory, "ingest-scale": _ingest_scale,
 }
 
 
@@ -182,9 +190,30 @@ def _hybrid_rows(r: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _ingest_scale_rows(r: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = [
+        (f"ingest {s['documents']:,} documents ({r['model']}; docs/s, chunks/s)",
+         f"{s['documents_per_s']} / {s['chunks_per_s']}",
+         "—", f"peak RSS {s['peak_rss_mb']} MB (tree {s['peak_tree_rss_mb']} MB)", "—")
+        for s in r["scale"]]
+    if "rss_ratio_20k_vs_2k" in r:
+        ratio = r["rss_ratio_20k_vs_2k"]
+        rows.append(("peak RSS, 20k vs 2k documents", f"{ratio}×", "—", "—",
+                     f"≤ 1.5× — {_ok(ratio <= 1.5)}"))
+    kill = r.get("kill_and_resume")
+    if kill:
+        ok = kill["all_checks_passed"] and kill["final_equals_clean"]
+        rows.append((f"kill -9 ×{len(kill['kills'])} during a {kill['documents']:,}-document "
+                     "ingest, then resume", f"re-embedded {kill['final_embedded_again']}",
+                     "a clean ingest", f"check passed every time: {kill['all_checks_passed']}; "
+                     f"ends equal: {kill['final_equals_clean']}", f"all — {_ok(ok)}"))
+    return rows
+
+
 HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "bm25": _bm25_rows, "embedder": _embed_rows, "pdf": _pdf_rows, "dense": _dense_rows,
     "hybrid": _hybrid_rows, "rerank-memory": _rerank_memory_rows,
+    "ingest-scale": _ingest_scale_rows,
 }
 
 
