@@ -8,6 +8,7 @@ numbers the drift gates (`drift_gates`) judge.
 from __future__ import annotations
 
 import time
+import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -72,7 +73,9 @@ def chunk_lengths(old: Mapping[str, list[int]], new: Mapping[str, list[int]]
         b = np.asarray(new.get(lang, []) if lang != "all" else sum(new.values(), []), float)
         row: dict[str, Any] = {"old": _lengths_summary(a), "new": _lengths_summary(b)}
         if len(a) and len(b):
-            ks = stats.ks_2samp(a, b)
+            with warnings.catch_warnings():  # "exact calculation unsuccessful" on big samples
+                warnings.simplefilter("ignore", RuntimeWarning)
+                ks = stats.ks_2samp(a, b)
             row.update(ks_statistic=round(float(ks.statistic), 4),
                        ks_p_value=float(f"{ks.pvalue:.4g}"),
                        median_change=round(abs(float(np.median(b)) / max(float(np.median(a)),
@@ -92,17 +95,20 @@ def pii_summary(g: Generation) -> dict[str, int]:
     return dict(totals)
 
 
-def _scan(g: Generation) -> tuple[dict[int, str], dict[str, list[int]],
+def _scan(g: Generation) -> tuple[list[str], list[str], dict[str, list[int]],
                                   list[tuple[str, str, str | None]]]:
-    langs: dict[int, str] = {}
+    """Chunk ids and languages in row order (the order of `vectors()`), lengths by
+    language, and (chunk id, text, language) rows for probe queries."""
+    ids, langs = [], []
     lengths: dict[str, list[int]] = {}
     rows = []
-    for rowid, _doc, text, lang in g.chunk_rows():
+    for _rowid, chunk_id, text, lang in g.chunk_rows():
         key = lang or "unknown"
-        langs[rowid] = key
+        ids.append(chunk_id)
+        langs.append(key)
         lengths.setdefault(key, []).append(len(text))
-        rows.append((str(rowid), text, lang))
-    return langs, lengths, rows
+        rows.append((chunk_id, text, lang))
+    return ids, langs, lengths, rows
 
 
 def diff(old_spec: str | Path, new_spec: str | Path, *, queries: str | None = None,
@@ -115,21 +121,22 @@ def diff(old_spec: str | Path, new_spec: str | Path, *, queries: str | None = No
     new = open_generation(*resolve(new_spec))
     try:
         docs = documents(old.documents(), new.documents())
-        (la, lens_a, rows_a), (lb, lens_b, _) = _scan(old), _scan(new)
-        langs = languages(Counter(la.values()), Counter(lb.values()))
+        (ka, la, lens_a, rows_a), (kb, lb, lens_b, _) = _scan(old), _scan(new)
+        langs = languages(Counter(la), Counter(lb))
         lengths = chunk_lengths(lens_a, lens_b)
         pa, pb = pii_summary(old), pii_summary(new)
         timings["read"] = time.perf_counter() - started
-        ids_a, va = old.vectors()
-        ids_b, vb = new.vectors()
+        _, va = old.vectors()
+        _, vb = new.vectors()
         timings["vectors"] = time.perf_counter() - started - timings["read"]
         emb: dict[str, Any] = {}
         if old.manifest["model"].get("checksum") != new.manifest["model"].get("checksum"):
             emb["note"] = "different models: vectors are not comparable"
         else:
-            ga = embedding_drift.by_language(ids_a, va, la)
-            gb = embedding_drift.by_language(ids_b, vb, lb)
-            empty = np.zeros((0, va.shape[1] if va.ndim == 2 else 1), np.float32)
+            ga = embedding_drift.by_language(ka, va, la)
+            gb = embedding_drift.by_language(kb, vb, lb)
+            empty: tuple[list[str], np.ndarray] = (
+                [], np.zeros((0, va.shape[1] if va.ndim == 2 else 1), np.float32))
             emb = {lang: embedding_drift.compare(ga.get(lang, empty), gb.get(lang, empty))
                    for lang in sorted(set(ga) | set(gb))}
         timings["embedding"] = time.perf_counter() - started - sum(timings.values())
@@ -191,9 +198,16 @@ def gate_values(report: Mapping[str, Any]) -> dict[str, Any]:
     if "note" not in emb:
         values["embedding.centroid_shift"] = {k: v["centroid_shift"] for k, v in emb.items()
                                               if v["centroid_shift"] is not None}
-        values["embedding.significant_shift"] = {  # the shift where the test says it is real
+        real = {k: v for k, v in emb.items() if v["p_value"] is not None}
+        # effect sizes where the KS test says the change is real (p < SIGNIFICANCE)
+        values["embedding.significant_shift"] = {
             k: v["centroid_shift"] if v["p_value"] < SIGNIFICANCE else 0.0
-            for k, v in emb.items() if v["p_value"] is not None}
+            for k, v in real.items()}
+        values["embedding.significant_ks"] = {
+            k: v["ks_statistic"] if v["p_value"] < SIGNIFICANCE else 0.0
+            for k, v in real.items()}
+        values["embedding.matched_cosine"] = {k: v["matched_cosine"] for k, v in emb.items()
+                                              if v["matched_cosine"] is not None}
     else:
         values["embedding.comparable"] = 0
     r = report.get("retrieval")

@@ -49,10 +49,11 @@ def render_md(r: Mapping[str, Any], gates: Sequence[Any] = ()) -> str:
     if "note" in emb:
         lines.append(emb["note"])
     else:
-        lines += ["| lang | old | new | centroid shift | statistic | p-value |",
-                  "|---|---|---|---|---|---|"]
+        lines += ["| lang | old | new | centroid shift | KS statistic | p-value | "
+                  "matched chunks | matched cosine |", "|---|---|---|---|---|---|---|---|"]
         lines += [f"| {lang} | {e['old']} | {e['new']} | {e['centroid_shift']} | "
-                  f"{e['statistic']} | {e['p_value']} |" for lang, e in emb.items()]
+                  f"{e['ks_statistic']} | {e['p_value']} | {e['matched']} | "
+                  f"{e['matched_cosine']} |" for lang, e in emb.items()]
     rt = r.get("retrieval")
     if rt:
         lines += ["", f"## Retrieval drift ({rt['queries']} queries: {rt['source']}; "

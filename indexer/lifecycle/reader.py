@@ -45,9 +45,9 @@ class Generation:
                  "metadata": _json(m), "chunks": n} for i, s, c, lang, t, m, n in rows]
 
     def chunk_rows(self) -> Iterator[tuple[int, str, str, str | None]]:
-        """(rowid, doc id, text, language) of every chunk, in row order."""
+        """(rowid, chunk id, text, language) of every chunk, in row order."""
         yield from self.store.db.execute(
-            "SELECT rowid, doc_id, text, language FROM chunks ORDER BY rowid")
+            "SELECT rowid, id, text, language FROM chunks ORDER BY rowid")
 
     def texts_of(self, doc_ids: Sequence[str]) -> Iterator[tuple[str, str]]:
         """(doc id, chunk text) of the given documents' chunks."""
