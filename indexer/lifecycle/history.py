@@ -42,11 +42,18 @@ def make_record(gen_name: str, manifest: Mapping[str, Any], action: Mapping[str,
 
 
 def append(root: Path, entry: Mapping[str, Any]) -> None:
-    """One line, flushed and fsynced; O_APPEND keeps concurrent lines whole."""
+    """One line, fsynced (writers hold the writer lock). After a torn last line (a crash
+    mid-append) the new line starts on a line of its own, so only the torn one is lost."""
     line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
-    fd = os.open(root / HISTORY, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    path = root / HISTORY
+    torn = False
+    if path.is_file() and path.stat().st_size:
+        with path.open("rb") as fh:
+            fh.seek(-1, os.SEEK_END)
+            torn = fh.read(1) != b"\n"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, line.encode("utf-8"))
+        os.write(fd, (("\n" if torn else "") + line).encode("utf-8"))
         os.fsync(fd)
     finally:
         os.close(fd)

@@ -13,6 +13,7 @@ import numpy as np
 
 from indexer.dense import DenseIndex
 from indexer.errors import IndexOpenError
+from indexer.lifecycle import holds
 from indexer.manifest import generation_dir, read_manifest, safe_file
 from indexer.store import Store
 
@@ -21,16 +22,24 @@ STORE_FILE, DENSE_FILE = "store.sqlite", "dense.faiss"  # as indexer.index names
 
 @dataclass
 class Generation:
-    """A sealed generation opened read-only (SQLite immutable, FAISS loaded)."""
+    """A sealed generation opened read-only (SQLite immutable), held against retention
+    (a shared flock, as `Index.open` takes) until closed."""
 
     root: Path
     gen: Path
     manifest: dict[str, Any]
     store: Store
+    hold: int | None = None
 
     @classmethod
     def open(cls, root: Path, gen: Path, manifest: dict[str, Any]) -> Generation:
-        return cls(root, gen, manifest, Store.open_readonly(safe_file(gen, STORE_FILE)))
+        hold = holds.hold(gen)
+        try:
+            return cls(root, gen, manifest, Store.open_readonly(safe_file(gen, STORE_FILE)),
+                       hold)
+        except BaseException:
+            holds.release(hold)
+            raise
 
     @property
     def name(self) -> str:
@@ -68,6 +77,9 @@ class Generation:
 
     def close(self) -> None:
         self.store.close()
+        if self.hold is not None:
+            holds.release(self.hold)
+            self.hold = None
 
 
 def _json(text: str | None) -> dict[str, Any]:

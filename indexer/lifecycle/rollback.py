@@ -34,6 +34,7 @@ def rollback(root: Path, to: str | int | None = None) -> dict[str, Any]:
     """Switch to `to` (default: the previous generation). Returns what switched."""
     from indexer.index import writer_lock
 
+    read_manifest(root)  # an index, or a clear error (before a lock file is made)
     with writer_lock(root):
         current = read_manifest(root)
         recorded = history.committed(root, current)
