@@ -56,7 +56,8 @@ class BuildConfig:
 
     def describe(self) -> dict[str, Any]:
         return {"file": self.source, "model": self.model, "fusion": self.fusion,
-                "chunker": self.settings["chunker"], "documents": self.settings["documents"]}
+                "chunker": self.settings["chunker"],
+                "document_scoring": self.settings["documents"]}
 
 
 def load(path: str | Path) -> BuildConfig:

@@ -121,11 +121,12 @@ def measure_rollback(work: Path, chunks: int, embedder: Embedder) -> dict[str, A
 
     thread = threading.Thread(target=reader)
     thread.start()
-    time.sleep(2.0)
+    _wait(lambda: seen["searches"] >= 20)
     t0 = time.perf_counter()
     event = rollback(root)
     seconds = time.perf_counter() - t0
-    time.sleep(2.0)
+    at_switch = seen["searches"]
+    _wait(lambda: seen["searches"] >= at_switch + 20)  # the reader switched and went on
     stop.set()
     thread.join()
     after = fingerprint(root)
@@ -133,9 +134,16 @@ def measure_rollback(work: Path, chunks: int, embedder: Embedder) -> dict[str, A
     return {"chunks": Index.open(root, embedder=embedder).info()["chunks"],
             "build_seconds": round(built, 1), "rollback_seconds": round(seconds, 4),
             "event": event, "files_checked": len(before), "files_rewritten": rewritten,
-            "reader_searches": seen["searches"], "reader_errors": seen["errors"][:5],
+            "reader_searches": seen["searches"], "reader_searches_after": seen["searches"]
+            - at_switch, "reader_errors": seen["errors"][:5],
             "reader_generations": sorted(seen["generations"]),
             "reader_final": seen.get("final")}
+
+
+def _wait(done: Any, limit: float = 600.0) -> None:
+    deadline = time.perf_counter() + limit
+    while not done() and time.perf_counter() < deadline:
+        time.sleep(0.05)
 
 
 class NoisyEncoder(Embedder):
@@ -188,14 +196,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--drift-chunks", type=int, default=10_000)
     ap.add_argument("--model", default="static-tiny")
     ap.add_argument("--out", type=Path, default=None, help="Keep the indexes here.")
+    ap.add_argument("--only", choices=("rollback", "drift"), default=None)
     args = ap.parse_args(argv)
     embedder = Embedder(args.model)
     work = args.out or Path(tempfile.mkdtemp(prefix="lifecycle-harness-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
         result = {"model": args.model, "cpus": os.cpu_count()}
-        result["rollback"] = measure_rollback(work, args.chunks, embedder)
-        result["drift"] = measure_drift(work, args.drift_chunks, args.model, embedder)
+        if args.only != "drift":
+            result["rollback"] = measure_rollback(work, args.chunks, embedder)
+        if args.only != "rollback":
+            result["drift"] = measure_drift(work, args.drift_chunks, args.model, embedder)
         print(json.dumps(result, indent=1, ensure_ascii=False))
     finally:
         if args.out is None:

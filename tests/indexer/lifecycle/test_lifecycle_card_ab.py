@@ -82,7 +82,10 @@ def test_ab_of_two_configurations(tmp_path: Path, e5_dir: Path) -> None:
     systems = report["datasets"]["golden"]["systems"]
     assert set(systems) == {"doc-aware/hybrid", "doc-aware/dense", "chunks-only/hybrid",
                             "chunks-only/dense"}
-    assert report["meta"]["baseline"] == "doc-aware/hybrid"
+    assert report["baseline"] == "doc-aware/hybrid"
+    configs = report["datasets"]["golden"]["info"]["configs"]
+    assert configs["chunks-only"]["document_scoring"] is None
+    assert configs["doc-aware"]["document_scoring"]["weight"] == 0.5
     sig = systems["chunks-only/hybrid"]["significance"]["ndcg@10"]
     assert sig["baseline"] == "doc-aware/hybrid" and 0 <= sig["p_value"] <= 1
     assert systems["chunks-only/hybrid"]["info"]["fusion"] == "rrf"

@@ -60,7 +60,7 @@ def versions(tmp_path_factory: pytest.TempPathFactory, embedder, e5_dir: Path  #
 def test_unchanged_rebuild_passes_the_default_gate(versions: dict[str, Path],
                                                    tmp_path: Path) -> None:
     code, out, err = cli("diff", str(versions["old"]), str(versions["same"]), "--gate",
-                         "--out", str(tmp_path), "--json")
+                         "--out", str(tmp_path), "--json", "--queries", "golden")
     assert code == 0, err
     report = json.loads(out)
     d = report["documents"]
@@ -78,7 +78,7 @@ def test_unchanged_rebuild_passes_the_default_gate(versions: dict[str, Path],
 
 def test_a_removed_language_is_flagged(versions: dict[str, Path], tmp_path: Path) -> None:
     code, _, err = cli("diff", str(versions["old"]), str(versions["no_ta"]), "--gate",
-                       "--out", str(tmp_path))
+                       "--out", str(tmp_path), "--queries", "golden")
     assert code == 1
     assert "gate fail: languages.lost = 1" in err
     assert "languages.share_change must be <= 0.05: ta" in err
@@ -94,19 +94,19 @@ def test_a_removed_language_is_flagged(versions: dict[str, Path], tmp_path: Path
     assert "### Queries whose top hit changed" in (tmp_path / "drift.md").read_text()
 
 
-def test_a_noisy_encoder_is_flagged(versions: dict[str, Path], embedder) -> None:  # noqa: ANN001
-    report = drift.diff(versions["old"], versions["noisy"], embedder=embedder,
-                        queries="golden")
+def test_a_noisy_encoder_is_flagged(versions: dict[str, Path], tmp_path: Path) -> None:
+    code, _, err = cli("diff", str(versions["old"]), str(versions["noisy"]), "--gate",
+                       "--queries", "golden", "--out", str(tmp_path))
+    report = json.loads((tmp_path / "drift.json").read_text())
     assert report["documents"]["changed"] == 0  # same documents: only the vectors moved
     assert report["retrieval"]["queries"] == 82 and "golden" in report["retrieval"]["source"]
-    code, _, err = cli("diff", str(versions["old"]), str(versions["noisy"]), "--gate",
-                       "--queries", "golden")
     assert code == 1
     assert "embedding.matched_cosine must be >= 0.98" in err
     assert "embedding.significant_ks" in err
 
 
 def test_two_generations_of_one_index(tmp_path: Path, embedder) -> None:  # noqa: ANN001
+    """DIR@GEN against DIR; also through the library call."""
     root = tmp_path / "idx"
     corpus = tmp_path / "corpus"
     shutil.copytree(SAMPLE / "en", corpus / "en")
@@ -122,6 +122,8 @@ def test_two_generations_of_one_index(tmp_path: Path, embedder) -> None:  # noqa
     d = json.loads(out)["documents"]
     assert d["ids"]["added"] == ["en/new.md"] and d["ids"]["changed"] == ["en/hand-washing.md"]
     assert "retrieval" not in json.loads(out)
+    report = drift.diff(f"{root}@{first}", root, retrieval=False)
+    assert report["documents"]["added"] == 1 and report["old"]["generation"] == first
 
 
 def test_bad_input_is_named(versions: dict[str, Path], tmp_path: Path) -> None:
