@@ -13,6 +13,7 @@ import json
 import shutil
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ from indexer.embedding.embedder import Embedder
 from indexer.errors import IndexOpenError
 from indexer.fusion import default_weights, fuse
 from indexer.hits import Hit
+from indexer.lifecycle import commit as lifecycle_commit
+from indexer.lifecycle import holds
 from indexer.storage.manifest import (
     file_checksums,
     fsync_dir,
@@ -47,7 +50,6 @@ from indexer.storage.manifest import (
     next_generation_name,
     read_manifest,
     safe_file,
-    write_manifest,
 )
 from indexer.storage.store import Store
 from loaders import Document
@@ -66,6 +68,17 @@ class Snapshot:
     dense: DenseIndex
     bm25: BM25Index
     docs: DenseIndex | None = None  # document vectors (None: an index built without them)
+    hold: int | None = None  # shared flock on `gen` (indexer.lifecycle.holds): retention
+    # never deletes a generation a snapshot holds; released when the snapshot goes
+
+    def __post_init__(self) -> None:
+        self._release = weakref.finalize(self, holds.release, self.hold) \
+            if self.hold is not None else None
+
+    def release(self) -> None:
+        """Let retention delete this generation (runs once; also when garbage-collected)."""
+        if self._release is not None:
+            self._release()
 
     @property
     def scoring(self) -> DocumentScoring | None:
@@ -171,7 +184,8 @@ class Index:
                 "files": file_checksums(gen),
             }
             fsync_dir(gen)
-            write_manifest(root, manifest)
+            lifecycle_commit.write_card(gen, manifest, None, [], [])
+            lifecycle_commit.commit(root, manifest, action={"op": "create"}, parent=None)
         return cls.open(root, embedder=embedder)
 
     @classmethod
@@ -186,6 +200,16 @@ class Index:
             embedder = Embedder(model["name"], device=device, models_dir=models_dir)
         _check_model(root, manifest, embedder)
         return cls(root, _load_current(root, manifest), embedder)
+
+    @classmethod
+    def at(cls, path: str | Path, manifest: dict[str, Any], *,
+           embedder: Embedder | None = None) -> Index:
+        """A pinned read view of the generation `manifest` names: a kept, non-current one
+        (indexer.lifecycle: drift reports between generations)."""
+        root = Path(path)
+        embedder = embedder or Embedder(manifest["model"]["name"])
+        _check_model(root, manifest, embedder)
+        return cls(root, _load_current(root, manifest, attempts=1), embedder).pinned()
 
     def refresh(self) -> bool:
         """Switch to the newest committed generation, if another writer made one."""
@@ -418,6 +442,7 @@ class Index:
 
     def close(self) -> None:
         self._snap.store.close()
+        self._snap.release()
 
 
 class _Transaction:
@@ -427,8 +452,8 @@ class _Transaction:
                  counter: Callable[[], TokenCounter]) -> None:
         self.root, self.base, self.embedder = root, snap, embedder
         self._counter = counter
-        _remove_stale_generations(root, keep={snap.gen.name})
-        self.gen = root / next_generation_name(root)
+        lifecycle_commit.before_write(root, snap.manifest)
+        self.gen = root / lifecycle_commit.next_generation(root, next_generation_name(root))
         self.gen.mkdir()
         self.store = Store.copy_of(snap.store, self.gen / STORE_FILE)
         self.dense = DenseIndex.load(snap.gen / DENSE_FILE, snap.manifest["dim"])
@@ -436,10 +461,16 @@ class _Transaction:
         self.docs = DenseIndex.load(snap.gen / DOCS_FILE, snap.manifest["dim"]) \
             if snap.docs is not None else None
         self.changed = False
+        self.upserted: list[str] = []  # document ids written or removed: the card's PII
+        self.removed: list[str] = []  # summary is rescanned for these only
+        self.report: AddReport | None = None
 
     def upsert(self, batch: Sequence[tuple[Document, list[Chunk]]], *, progress: bool,
                report: AddReport) -> None:
         stale: list[int] = []
+        self._make_room()
+        self.report = report
+        self.upserted += [doc.id for doc, _ in batch]
         for doc, _ in batch:
             removed = self.store.delete_document(doc.id)
             stale.extend(removed)
@@ -475,6 +506,10 @@ class _Transaction:
     def counter(self) -> TokenCounter:
         return self._counter()
 
+    def _make_room(self) -> None:
+        if not self.changed:  # the first change of this write
+            lifecycle_commit.make_room(self.root, self.base.manifest, self.gen.name)
+
     def windows(self, batch: Sequence[tuple[Document, list[Chunk]]]) -> list[str]:
         """The lead window of each document that has chunks, as its vector is made from."""
         scoring = DocumentScoring.from_dict(self.base.manifest["documents"])
@@ -485,6 +520,9 @@ class _Transaction:
 
     def delete(self, doc_ids: Sequence[str], report: AddReport) -> None:
         stale: list[int] = []
+        self._make_room()
+        self.report = report
+        self.removed += list(doc_ids)
         for doc_id in doc_ids:
             removed = self.store.delete_document(doc_id)
             stale.extend(removed)
@@ -521,11 +559,12 @@ class _Transaction:
                     "counts": {"documents": docs, "chunks": chunks},
                     "dense": self.dense.describe(),
                     "files": file_checksums(self.gen)}
-        manifest.pop("committed_at", None)
-        manifest.pop("format", None)
-        manifest.pop("format_version", None)
-        write_manifest(self.root, manifest)
-        _remove_stale_generations(self.root, keep={self.gen.name, self.base.gen.name})
+        for key in ("committed_at", "format", "format_version", *lifecycle_commit.PER_COMMIT):
+            manifest.pop(key, None)
+        lifecycle_commit.write_card(self.gen, manifest, self.base.gen, self.upserted,
+                                    self.removed)
+        lifecycle_commit.commit(self.root, manifest, action=lifecycle_commit.action_of(
+            self.report), parent=self.base.gen.name)
         return _load_current(self.root, read_manifest(self.root))
 
     def abort(self) -> None:
@@ -635,6 +674,18 @@ def _load_current(root: Path, manifest: dict[str, Any], attempts: int = 5) -> Sn
 def _load_snapshot(root: Path, manifest: dict[str, Any]) -> Snapshot:
     gen = generation_dir(root, manifest)
     try:
+        hold = holds.hold(gen)
+    except OSError as exc:
+        raise IndexOpenError(f"{gen}: cannot open the generation ({exc})") from None
+    try:
+        return _load_held(root, manifest, gen, hold)
+    except BaseException:
+        holds.release(hold)
+        raise
+
+
+def _load_held(root: Path, manifest: dict[str, Any], gen: Path, hold: int) -> Snapshot:
+    try:
         store = Store.open_readonly(safe_file(gen, STORE_FILE))
         dense = DenseIndex.load(safe_file(gen, DENSE_FILE), int(manifest["dim"]))
         bm25 = BM25Index.load(safe_file(gen, BM25_DIR))
@@ -655,19 +706,12 @@ def _load_snapshot(root: Path, manifest: dict[str, Any]) -> Snapshot:
     if docs is not None and len(docs) > counts.get("documents", 0):
         raise IndexOpenError(f"{gen}: {len(docs)} document vectors for {counts.get('documents')} "
                           "documents in the manifest")
-    return Snapshot(manifest, gen, store, dense, bm25, docs)
-
-
-def _remove_stale_generations(root: Path, keep: set[str]) -> None:
-    """Drop generations that no manifest names any more (old ones, crashed writes)."""
-    for p in root.glob("gen-*"):
-        if p.name not in keep and p.is_dir() and not p.is_symlink():
-            shutil.rmtree(p, ignore_errors=True)
+    return Snapshot(manifest, gen, store, dense, bm25, docs, hold)
 
 
 @contextmanager
 def _file_lock(root: Path):  # noqa: ANN202
-    """One writer at a time across processes."""
+    """One writer at a time across processes (rollback and retention take it too)."""
     with (root / ".lock").open("a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
@@ -678,3 +722,6 @@ def _file_lock(root: Path):  # noqa: ANN202
 
 def dumps_hits(hits: Sequence[Hit]) -> str:
     return json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2)
+
+
+writer_lock = _file_lock  # public: indexer.lifecycle's rollback and retention take it

@@ -10,9 +10,7 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-SAMPLE = ROOT / "corpora" / "sample"
+from tests.paths import ROOT, SAMPLE, SHARED  # noqa: E402,F401  (one home for the paths)
 
 
 def shared_path(*parts: str) -> Path:

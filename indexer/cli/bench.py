@@ -36,20 +36,26 @@ from indexer.defaults import DEFAULT_MODEL
               help="Average over queries with a relevant document (default: all judged "
                    "queries, those without one scoring 0, as trec_eval does).")
 @click.option("--no-plots", is_flag=True)
+@click.option("--config", "configs", multiple=True, type=click.Path(path_type=Path),
+              help="Index configuration (TOML; see indexer.harness.ab); two or more: A/B.")
 @click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout.")
 @handle_errors
 def bench(datasets: tuple[Path, ...], systems: str, depth: int, out_dir: Path | None,
           gate_file: Path | None, cache_dir: Path | None, model: str, split: str,
           max_queries: int | None, latency_queries: int, min_score: float, judged_only: bool,
-          no_plots: bool, as_json: bool) -> None:
+          no_plots: bool, configs: tuple[Path, ...], as_json: bool) -> None:
     """Measure retrieval quality and speed on BEIR-layout DATASETS (absent ones are skipped)."""
+    from indexer.cli.lifecycle import after_bench, load_configs
     from indexer.harness.bench import run_bench
 
+    loaded = load_configs(configs)
     outcome = run_bench(
         datasets, [s for s in systems.split(",") if s.strip()], out_dir=out_dir,
         gates=gate_file, cache_dir=cache_dir, model=model, depth=depth,
         max_queries=max_queries, split=split, latency_queries=latency_queries,
-        plots=not no_plots, min_score=min_score, judged_only=judged_only, log=lambda m: click.echo(m, err=True))
+        plots=not no_plots, min_score=min_score, judged_only=judged_only, configs=loaded,
+        log=lambda m: click.echo(m, err=True))
+    after_bench(outcome, loaded)
     if as_json:
         print_json(outcome.report)
     else:

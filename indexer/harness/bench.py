@@ -80,6 +80,8 @@ class BenchOutcome:
     report: dict[str, Any]
     paths: dict[str, Path] = field(default_factory=dict)
     gates: list[Any] = field(default_factory=list)
+    results: Any = None  # the benchmarks.BenchResults the report was built from
+    generations: dict[str, Path] = field(default_factory=dict)  # "dataset[/config]" → gen
 
     @property
     def failed_gates(self) -> list[Any]:
@@ -256,7 +258,7 @@ def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
               embedder: Embedder | None = None, depth: int = 100,
               max_queries: int | None = None, split: str = "all",
               latency_queries: int = 100, plots: bool = True, progress: bool = False,
-              min_score: float = 0.80, judged_only: bool = False,
+              min_score: float = 0.80, judged_only: bool = False, configs: Sequence[Any] = (),
               log: Callable[[str], None] = lambda _msg: None) -> BenchOutcome:
     """Build/reuse indexes, run every system on every dataset, write the report, check gates.
 
@@ -265,6 +267,9 @@ def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
     `judged_only` averages metrics over the queries with a relevant document (else over
     every judged query, those without one scoring 0: trec_eval's convention).
     Absent datasets (e.g. no ../shared) are reported as skipped, not as errors.
+    `configs` (indexer.harness.ab.BuildConfig): build each dataset once per configuration
+    and run every system under each, named `CONFIG/SYSTEM`; the first configuration's first
+    system is the baseline of the paired tests (an A/B of index configurations).
     """
     specs = [SystemSpec.parse(s) for s in systems]
     names = [s.name for s in specs]
@@ -274,6 +279,9 @@ def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
     cache = Path(cache_dir) if cache_dir else default_cache()
     cache.mkdir(parents=True, exist_ok=True)
     res = benchmarks.BenchResults(baseline="bm25" if "bm25" in names else names[0])
+    if configs:
+        res.baseline = f"{configs[0].name}/{names[0]}"
+    built: dict[str, Path] = {}
     res.meta = {"k": depth, "model": embedder.model_name, "model_checksum": embedder.checksum,
                 "systems": names, "split": split,
                 "averaging": "judged-only" if judged_only else "all",
@@ -289,12 +297,7 @@ def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
         ds = benchmarks.load_beir(path)
         qids = select_queries(ds, split, max_queries)
         ds = ds.subset(qids)
-        log(f"{ds.name}: {len(ds.queries)} queries; building or reusing the index")
-        index, stats = open_or_build(ds, cache, embedder, progress, log)
         texts = {q: str(ds.queries[q]["text"]) for q in qids}
-        vecs = embedder.embed_queries(list(texts.values())) if any(
-            s.mode != "bm25" for s in specs) else np.zeros((len(texts), 1), np.float32)
-        vectors = dict(zip(texts, vecs, strict=True))
         latency_ids = set(sorted(qids, key=stable_key)[:latency_queries])
         res.qrels[ds.name] = ({q: r for q, r in ds.qrels.items() if any(g > 0 for g in
                                                                        r.values())}
@@ -303,31 +306,26 @@ def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
         kinds = ds.query_field("kind")
         if any(kinds.values()):
             res.query_groups[ds.name] = {"kind": kinds}
-        res.dataset_info[ds.name] = {"path": str(path), "queries": len(qids), **stats,
-                                     "fingerprint": benchmarks.fingerprint(path)[:16]}
-        runs: dict[str, dict] = {}
-        whole: baseline.WholeDocuments | None = None
-        for spec in specs:
-            log(f"{ds.name}: running {spec.name}")
-            if spec.baseline:
-                if whole is None:
-                    whole = baseline.WholeDocuments.build(dataset_documents(ds), embedder)
-                run, stages, top = run_baseline(whole, spec.name, texts, vectors, depth)
-            else:
-                run, stages, top = run_system(index, spec, texts, vectors, latency_ids,
-                                              depth)
-            info = {"mode": spec.mode, "fusion": spec.fusion, "rerank": spec.rerank}
-            if top:
-                in_scope = {q for q in qids if any(g > 0 for g in ds.qrels.get(q, {}).values())}
-                info["answerability"] = answerability(top, in_scope, min_score)
-            runs[spec.name] = run
-            res.systems.append(benchmarks.SystemResult(
-                dataset=ds.name, system=spec.name, run=run, latencies_by_stage=stages,
-                build_seconds=stats.get("build_seconds"),
-                peak_memory_mb=stats.get("peak_memory_mb"),
-                first_stage=spec.first_stage if spec.first_stage in runs else None,
-                info=info))
-    outcome = BenchOutcome(report={})
+        for cfg in configs or [None]:
+            emb = cfg.embedder(embedder) if cfg is not None else embedder
+            log(f"{ds.name}: {len(ds.queries)} queries; building or reusing the index"
+                + (f" ({cfg.name})" if cfg is not None else ""))
+            index, stats = open_or_build(ds, cache, emb, progress, log,
+                                         settings=cfg.settings if cfg is not None else None)
+            built[ds.name + (f"/{cfg.name}" if cfg is not None else "")] = \
+                index.root / index.generation
+            vecs = emb.embed_queries(list(texts.values())) if any(
+                s.mode != "bm25" for s in specs) else np.zeros((len(texts), 1), np.float32)
+            vectors = dict(zip(texts, vecs, strict=True))
+            info_ds = res.dataset_info.setdefault(ds.name, {
+                "path": str(path), "queries": len(qids), **stats,
+                "fingerprint": benchmarks.fingerprint(path)[:16]})
+            if cfg is not None:
+                info_ds.setdefault("configs", {})[cfg.name] = {**cfg.describe(), **stats}
+            _run_specs(res, ds, [cfg.system(sp) if cfg is not None else sp for sp in specs],
+                       index, emb, texts, vectors, latency_ids, depth, stats, qids, min_score,
+                       log)
+    outcome = BenchOutcome(report={}, results=res, generations=built)
     if out_dir is not None:
         outcome.paths = benchmarks.write_report(res, out_dir, plots=plots, trec_depth=depth)
         outcome.report = benchmarks.load_report(outcome.paths["json"])
@@ -335,7 +333,39 @@ def run_bench(dataset_dirs: Sequence[str | Path], systems: Sequence[str], *,
         outcome.report = benchmarks.build_report(res)
     if gates is not None:
         outcome.gates = benchmarks.evaluate_gates(outcome.report, gates)
+    from indexer.lifecycle.bench_card import record_figures
+
+    record_figures(outcome.report, built)
     return outcome
+
+
+def _run_specs(res: benchmarks.BenchResults, ds: benchmarks.Dataset, specs: list[SystemSpec],
+               index: Index, embedder: Embedder, texts: dict[str, str],
+               vectors: dict[str, np.ndarray], latency_ids: set[str], depth: int,
+               stats: dict[str, Any], qids: list[str], min_score: float,
+               log: Callable[[str], None]) -> None:
+    """Every system over one dataset's index (one configuration), into `res`."""
+    runs: dict[str, dict] = {}
+    whole: baseline.WholeDocuments | None = None
+    for spec in specs:
+        log(f"{ds.name}: running {spec.name}")
+        if spec.baseline:
+            if whole is None:
+                whole = baseline.WholeDocuments.build(dataset_documents(ds), embedder)
+            run, stages, top = run_baseline(whole, spec.name, texts, vectors, depth)
+        else:
+            run, stages, top = run_system(index, spec, texts, vectors, latency_ids, depth)
+        info = {"mode": spec.mode, "fusion": spec.fusion, "rerank": spec.rerank}
+        if top:
+            in_scope = {q for q in qids if any(g > 0 for g in ds.qrels.get(q, {}).values())}
+            info["answerability"] = answerability(top, in_scope, min_score)
+        runs[spec.name] = run
+        res.systems.append(benchmarks.SystemResult(
+            dataset=ds.name, system=spec.name, run=run, latencies_by_stage=stages,
+            build_seconds=stats.get("build_seconds"),
+            peak_memory_mb=stats.get("peak_memory_mb"),
+            first_stage=spec.first_stage if spec.first_stage in runs else None,
+            info=info))
 
 
 def select_queries(ds: benchmarks.Dataset, split: str, max_queries: int | None) -> list[str]:

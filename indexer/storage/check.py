@@ -23,12 +23,14 @@ from typing import Any
 import numpy as np
 
 from indexer.errors import IndexOpenError
+from indexer.lifecycle import history, retention
+from indexer.lifecycle.card import CARD_FILES
 from indexer.storage.manifest import MANIFEST, file_sha256, read_manifest
 
 STORE_FILE, DENSE_FILE, BM25_DIR = "store.sqlite", "dense.faiss", "bm25"
 DOCS_FILE = "documents.faiss"
 _GEN = re.compile(r"^gen-(\d{6})$")
-_KNOWN = {MANIFEST, ".lock"}
+_KNOWN = {MANIFEST, ".lock", history.HISTORY, retention.POLICY}
 
 
 @dataclass
@@ -134,13 +136,14 @@ def _check_generations(report: CheckReport, root: Path, current: str | None) -> 
     """Unfinished generations (newer than the current one) and stray old ones."""
     cur = int(current[4:]) if current else None
     older: list[str] = []
+    recorded = set(history.committed(root))  # kept generations, newer ones after a rollback
     for p in sorted(root.iterdir()):
         m = _GEN.match(p.name)
         if m and p.is_dir() and not p.is_symlink():
             n = int(m.group(1))
             if p.name == current:
                 continue
-            if cur is None or n > cur:
+            if (cur is None or n > cur) and p.name not in recorded:
                 report.warnings.append(f"{p.name}: unfinished generation left by an "
                                        "interrupted write (the next write removes it)")
             else:
@@ -151,7 +154,8 @@ def _check_generations(report: CheckReport, root: Path, current: str | None) -> 
         elif p.name not in _KNOWN:
             report.warnings.append(f"{p.name}: unexpected entry in the index directory")
     report.facts["previous_generations"] = older
-    for name in older[:-1]:  # the newest older one is kept on purpose, for open readers
+    keep = retention.read_keep(root) - 1  # older ones kept on purpose (retention policy)
+    for name in older[:max(len(older) - keep, 0)]:
         report.warnings.append(f"{name}: stray old generation (the next write removes it)")
 
 
@@ -183,7 +187,7 @@ def _check_files(report: CheckReport, gen: Path, files: dict[str, str] | None) -
             present[p.relative_to(gen).as_posix()] = p
     for rel in sorted(set(files) - set(present)):
         report.problems.append(f"{gen.name}/{rel}: listed in the manifest but missing")
-    for rel in sorted(set(present) - set(files)):
+    for rel in sorted(set(present) - set(files) - set(CARD_FILES)):  # cards: annotations
         report.problems.append(f"{gen.name}/{rel}: not in the manifest (added after commit)")
     bad = [rel for rel in sorted(set(files) & set(present))
            if not present[rel].is_symlink() and file_sha256(present[rel]) != files[rel]]

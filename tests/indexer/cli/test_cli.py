@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLE
 
 from indexer.cli import main
+from tests.paths import SAMPLE
 
 EXPECTED = [
     ("How long should I wash my hands with soap?", "hand-washing"),
