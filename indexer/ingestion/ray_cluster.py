@@ -63,6 +63,7 @@ class ActorPlan:
     max_actors: int
     num_cpus: float
     num_gpus: float
+    task_cpus: float = 1.0  # what each read task asks for
 
     def to_dict(self) -> dict[str, float]:
         return self.__dict__.copy()
@@ -74,6 +75,8 @@ def plan_actors(resources: dict[str, float]) -> ActorPlan:
     gpus = int(resources.get("GPU", 0))
     if gpus >= 1:
         return ActorPlan(1, gpus, 1.0, 1.0)
+    if cpus < 2:  # one CPU: actor and tasks share it rather than wait for each other
+        return ActorPlan(1, 1, 0.5, 0.0, task_cpus=0.5)
     spare = max(1, cpus - 1)
     per_actor = max(1, min(CPUS_PER_ACTOR, spare))
     return ActorPlan(1, max(1, spare // per_actor), float(per_actor), 0.0)

@@ -12,6 +12,7 @@ SQLite store, the manifest) is built and committed atomically exactly as locally
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import time
@@ -76,8 +77,10 @@ def ingest_ray(paths: Iterable[str | Path], index_dir: str | Path, *,
     files = discover_files(paths)
     root = Path(index_dir)
     new_index = not (root / MANIFEST).exists()
+    existed = root.exists()
     vectors = ShardVectors(EmbeddingCache())
     index = Index.create(root, model, exist_ok=True, embedder=Embedder(model, cache=vectors))
+    empty = index.generation
     shards = root / SHARDS_DIR / uuid.uuid4().hex
     try:
         with connected(address) as ray:
@@ -87,14 +90,22 @@ def ingest_ray(paths: Iterable[str | Path], index_dir: str | Path, *,
             report.ray = {"plan": plan.to_dict(), "cluster_seconds":
                           round(time.perf_counter() - ray_started, 3),
                           "address": address or "local"}
-        loaded_any, seen = _reduce(index, shards, vectors, report, commit_every)
+        loaded_any, seen = _reduce(index, shards, vectors, report, commit_every,
+                                   [str(p) for p, _ in files])
+    except BaseException:
+        if new_index and index.generation == empty:  # nothing committed into the new index
+            index.close()
+            _remove_new_index(root, keep_dir=existed)
+        raise
     finally:
-        shutil.rmtree(root / SHARDS_DIR, ignore_errors=True)
+        shutil.rmtree(shards, ignore_errors=True)
+        with contextlib.suppress(OSError):  # another run's shards may still be there
+            (root / SHARDS_DIR).rmdir()
     unchanged = [i for f in report.files if f.status == "unchanged" for i in f.doc_ids]
     if not loaded_any and not unchanged:
         if new_index:  # nothing was ingested: leave no empty index behind
             index.close()
-            shutil.rmtree(root, ignore_errors=True)
+            _remove_new_index(root, keep_dir=existed)
         reasons = "; ".join(f"{f.path}: {f.reason}" for f in report.files[:5])
         raise IngestError(f"no document could be loaded ({reasons})")
     report.index.unchanged = sorted({*report.index.unchanged, *unchanged})
@@ -115,14 +126,16 @@ def _run_cluster(ray: Any, files: list[tuple[Path, Path | None]], index: Index, 
     ctx.print_on_execution_start = False
     manifest = index.manifest
     indexed = index.documents_by_source()
-    rows = [{"seq": i, "path": str(p), "root": str(r) if r is not None else None,
+    # absolute paths: a task on another node has another working directory
+    rows = [{"seq": i, "path": str(p.absolute()),
+             "root": str(r.absolute()) if r is not None else None,
              "indexed": json.dumps([list(x) for x in indexed.get(str(p.resolve()), [])])}
             for i, (p, r) in enumerate(files)]
     settings = {"limits": limits.to_dict(), "pii": pii, "chunker": manifest.get("chunker"),
                 "documents": manifest.get("documents"), "model": manifest["model"]["name"]}
     ds = ray.data.from_items(rows, override_num_blocks=max(1, -(-len(rows) // FILES_PER_TASK)))
     ds = ds.map_batches(prepare, batch_size=FILES_PER_TASK, batch_format="pyarrow",
-                        fn_kwargs={"settings": settings}, num_cpus=1)
+                        fn_kwargs={"settings": settings}, num_cpus=plan.task_cpus)
     # Each actor reserves the memory its model needs; that also keeps Ray Data from fusing
     # the read tasks into the actors (it fuses stages whose remote arguments agree), so
     # files are parsed by tasks and the actors only embed.
@@ -134,12 +147,20 @@ def _run_cluster(ray: Any, files: list[tuple[Path, Path | None]], index: Index, 
                         num_cpus=plan.num_cpus, num_gpus=plan.num_gpus or None,
                         memory=ACTOR_MEMORY)
     shards.mkdir(parents=True)
-    ds.write_parquet(f"local://{shards.resolve()}")
+    try:
+        ds.write_parquet(f"local://{shards.resolve()}",
+                         ray_remote_args={"num_cpus": plan.task_cpus})
+    except ray.exceptions.RayError as exc:  # a stage failed on the cluster, not one file
+        text = str(exc).strip()
+        raise IngestError("the Ray pipeline failed, nothing of this run was committed: "
+                          + (text if len(text) < 2000 else text[:1000] + " … " + text[-900:])
+                          ) from exc
 
 
 def _reduce(index: Index, shards: Path, vectors: ShardVectors, report: RayIngestReport,
-            commit_every: int) -> tuple[bool, set[str]]:
-    """Commit the shards' documents through `Index.add`, a generation per `commit_every`."""
+            commit_every: int, given: list[str]) -> tuple[bool, set[str]]:
+    """Commit the shards' documents through `Index.add`, a generation per `commit_every`;
+    file results keep the paths as the user gave them (`given`, by `seq`)."""
     from indexer.ingestion.ray_shards import read_shards
 
     seen: set[str] = set()
@@ -158,6 +179,7 @@ def _reduce(index: Index, shards: Path, vectors: ShardVectors, report: RayIngest
         vectors.clear()
 
     for row in read_shards(shards):
+        row.result.path = given[row.seq]
         report.files.append(row.result)
         ids = [d.id for d in row.documents]
         dupes = {i for i in ids if ids.count(i) > 1} | (seen & set(ids))
@@ -200,3 +222,15 @@ def _prune(index: Index, present: set[str], report: RayIngestReport) -> None:
         report.index.deleted = deleted.deleted
         report.index.chunks_removed += deleted.chunks_removed
 
+
+def _remove_new_index(root: Path, keep_dir: bool) -> None:
+    """Undo the empty index this run created (the folder too, unless it was there before,
+    empty: `Index.create` refuses a folder that holds anything else)."""
+    if not keep_dir:
+        shutil.rmtree(root, ignore_errors=True)
+        return
+    for child in root.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)

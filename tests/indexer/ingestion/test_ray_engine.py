@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -90,14 +91,20 @@ def test_indexer_check_passes(ray_ingest) -> None:  # noqa: ANN001
     assert result.exit_code == 0, result.output
 
 
-def test_rerun_finds_everything_unchanged(ray_ingest, e5_dir: Path) -> None:  # noqa: ANN001
-    from indexer.ingestion.ray_engine import ingest_ray
+def test_cli_rerun_finds_everything_unchanged(ray_ingest, e5_dir: Path) -> None:  # noqa: ANN001
+    """`indexer ingest --engine ray` again: every file is found unchanged, nothing embedded."""
+    from click.testing import CliRunner
+
+    from indexer.cli import main
 
     path, first = ray_ingest
     corpus = Path(first.files[0].path).parents[1]
-    again = ingest_ray([corpus], path, model=str(e5_dir))
-    assert again.count("unchanged") == 47 and again.index.generations == 0
-    assert again.index.embedded == 0
+    result = CliRunner().invoke(main, ["ingest", str(corpus), "--index", str(path),
+                                       "--model", str(e5_dir), "--engine", "ray", "--json"])
+    assert result.exit_code == 0, result.output  # a failed file is reported, as locally
+    data = json.loads(result.stdout)
+    assert data["engine"] == "ray" and data["unchanged"] == 47 and data["failed"] == 1
+    assert data["index"]["generations"] == 0 and data["index"]["embedded"] == 0
 
 
 def test_without_ray_the_error_names_the_extra(tmp_path: Path) -> None:
@@ -110,3 +117,28 @@ def test_without_ray_the_error_names_the_extra(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert "indexer[ray]" in proc.stderr
     assert not (tmp_path / "idx").exists()
+
+
+def test_nothing_loadable_leaves_no_index(tmp_path: Path, ray_local, e5_dir: Path) -> None:  # noqa: ANN001
+    from indexer.ingestion.pipeline import IngestError
+    from indexer.ingestion.ray_engine import ingest_ray
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    with pytest.raises(IngestError, match="broken.pdf"):
+        ingest_ray([corpus], tmp_path / "index", model=str(e5_dir))
+    assert not (tmp_path / "index").exists()
+
+
+def test_actor_pool_leaves_a_cpu_for_tasks() -> None:
+    from indexer.ingestion.ray_cluster import plan_actors
+
+    two = plan_actors({"CPU": 2.0})
+    assert (two.max_actors, two.num_cpus, two.num_gpus) == (1, 1.0, 0.0)
+    big = plan_actors({"CPU": 16.0})
+    assert big.max_actors * big.num_cpus <= 15 and big.num_cpus == 4.0
+    one = plan_actors({"CPU": 1.0})
+    assert one.num_cpus + one.task_cpus <= 1.0
+    gpus = plan_actors({"CPU": 8.0, "GPU": 2.0})
+    assert (gpus.max_actors, gpus.num_gpus) == (2, 1.0)
