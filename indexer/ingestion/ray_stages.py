@@ -123,20 +123,21 @@ class Encoder:
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         texts_per_row = [json.loads(t) for t in batch.column("texts").to_pylist()]
-        flat = [t for texts in texts_per_row for t in texts]
+        unique = list(dict.fromkeys(t for texts in texts_per_row for t in texts))
         self.recorder.keys, self.recorder.vectors = [], []
-        if flat:
-            self.embedder.embed_passages(flat)
+        if unique:  # a text repeated in the batch is encoded once
+            self.embedder.embed_passages(unique)
         keys = self.recorder.keys
         vectors = np.concatenate(self.recorder.vectors) if self.recorder.vectors else \
             np.zeros((0, self.embedder.dim), np.float32)
-        if len(keys) != len(flat):
-            raise RuntimeError(f"embedded {len(keys)} of {len(flat)} texts")
-        out_keys, out_vecs, start = [], [], 0
+        if len(keys) != len(unique):
+            raise RuntimeError(f"embedded {len(keys)} of {len(unique)} texts")
+        slot = {t: i for i, t in enumerate(unique)}
+        out_keys, out_vecs = [], []
         for texts in texts_per_row:
-            out_keys.append(json.dumps(keys[start:start + len(texts)]))
-            out_vecs.append(vectors[start:start + len(texts)].tobytes())
-            start += len(texts)
+            rows = [slot[t] for t in texts]
+            out_keys.append(json.dumps([keys[i] for i in rows]))
+            out_vecs.append(vectors[rows].tobytes())
         return batch.drop_columns(["texts"]).append_column(
             "keys", pa.array(out_keys, pa.string())).append_column(
             "vectors", pa.array(out_vecs, pa.binary())).append_column(

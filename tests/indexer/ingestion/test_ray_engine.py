@@ -66,7 +66,7 @@ def test_same_index_as_local(ray_ingest, sample_index: Path) -> None:  # noqa: A
     assert found["min_document_cosine"] >= 0.9999
     # every vector came from the actor pool: the driver embedded nothing
     assert report.ray["embedded_on_driver"] == 0
-    assert report.ray["embedded_on_cluster"] == report.index.embedded > 186
+    assert report.ray["vectors_from_cluster"] == report.index.embedded > 186
     assert report.index.generations == 2  # 47 documents, 30 per commit
 
 
