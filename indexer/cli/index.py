@@ -31,13 +31,21 @@ from indexer.defaults import DEFAULT_MODEL, MODES
                    "one batch, and a rerun resumes after the last commit.")
 @click.option("--commit-seconds", type=float, default=None,
               help="Also commit after this many seconds of loading (default 300).")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local",
+              show_default=True,
+              help="ray: parse and embed on a Ray Data cluster (pip install 'indexer[ray]'); "
+                   "this process builds and commits the index.")
+@click.option("--ray-address", default=None,
+              help="Ray cluster to join (e.g. 10.0.0.5:6379, or auto); default: a private "
+                   "local Ray on 127.0.0.1 for this ingest.")
 @click.option("--progress/--no-progress", default=None, help="Show progress bars.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @handle_errors
 def ingest(paths: tuple[Path, ...], index_dir: Path, model: str, prune: bool, pii: str,
            max_file_mb: float | None, max_pages: int | None, timeout: float | None,
            memory_mb: int | None, workers: int | None, commit_every: int | None,
-           commit_seconds: float | None, progress: bool | None, as_json: bool) -> None:
+           commit_seconds: float | None, engine: str, ray_address: str | None,
+           progress: bool | None, as_json: bool) -> None:
     """Load, chunk, embed and index PATHS (files or folders) into --index."""
     from indexer.ingestion.limits import IngestLimits
     from indexer.ingestion.pipeline import COMMIT_EVERY, COMMIT_SECONDS
@@ -47,9 +55,18 @@ def ingest(paths: tuple[Path, ...], index_dir: Path, model: str, prune: bool, pi
     limits = IngestLimits.from_dict({"max_file_mb": max_file_mb, "max_pages": max_pages,
                                      "timeout_s": timeout, "memory_mb": memory_mb,
                                      "workers": workers})
-    report = run_ingest(paths, index_dir, model=model, prune=prune, progress=progress,
-                        limits=limits, pii=pii, commit_every=commit_every or COMMIT_EVERY,
-                        commit_seconds=commit_seconds or COMMIT_SECONDS)
+    if ray_address and engine != "ray":
+        raise click.UsageError("--ray-address needs --engine ray")
+    if engine == "ray":
+        from indexer.ingestion.ray_engine import ingest_ray
+
+        report = ingest_ray(paths, index_dir, model=model, prune=prune, progress=progress,
+                            limits=limits, pii=pii, commit_every=commit_every or COMMIT_EVERY,
+                            address=ray_address)
+    else:
+        report = run_ingest(paths, index_dir, model=model, prune=prune, progress=progress,
+                            limits=limits, pii=pii, commit_every=commit_every or COMMIT_EVERY,
+                            commit_seconds=commit_seconds or COMMIT_SECONDS)
     if as_json:
         print_json(report.to_dict())
         return

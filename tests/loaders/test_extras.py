@@ -14,7 +14,7 @@ import pytest
 
 from tests.paths import ROOT
 
-OPTIONAL = ("pymupdf", "unstructured", "llama_index", "matplotlib", "bm25s")
+OPTIONAL = ("pymupdf", "unstructured", "llama_index", "matplotlib", "bm25s", "ray")
 
 
 def _run(code: str) -> subprocess.CompletedProcess[str]:
