@@ -113,6 +113,15 @@ class AddReport:
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
+    def merge(self, part: AddReport) -> None:
+        """Add one batch's (one commit's) report to a run's."""
+        for name in ("added", "replaced", "unchanged", "deleted"):
+            getattr(self, name).extend(getattr(part, name))
+        for name in ("chunks_added", "chunks_removed", "embedded"):
+            setattr(self, name, getattr(self, name) + getattr(part, name))
+        self.seconds += part.seconds
+        self.generations += part.generations
+
 
 class Index:
     """A hybrid (BM25 + dense) index in one directory.

@@ -92,21 +92,8 @@ def _lines(lang: str, texts: list[str], size: float, width: float) -> list[str]:
     font = pymupdf.Font(fontfile=str(samples.font_file(lang)))
     out: list[str] = []
     for text in texts:
-        out += _wrap(text, font, size, width)
+        out += samples.wrap(text, font, size, width)
     return out
-
-
-def _wrap(text: str, font: Any, size: float, width: float) -> list[str]:
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        trial = f"{line} {word}".strip()
-        if line and font.text_length(trial, fontsize=size) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = trial
-    return lines + ([line] if line else [])
 
 
 def _page_of_lines(lang: str, lines: list[str], size: float = 12) -> tuple[Any, Any]:

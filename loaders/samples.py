@@ -129,7 +129,8 @@ def fonts_available(langs: Any = SAMPLES) -> bool:
     return all(font_file(lang).is_file() and font_file(lang, True).is_file() for lang in langs)
 
 
-def _wrap(text: str, font: Any, size: float, width: float) -> list[str]:
+def wrap(text: str, font: Any, size: float, width: float) -> list[str]:
+    """Words into lines no wider than `width` points in `font` at `size`."""
     lines: list[str] = []
     line = ""
     for word in text.split():
@@ -152,7 +153,7 @@ def _write(page: Any, lang: str, text: str, x: float, y: float, width: float, si
     path = font_file(lang, bold)
     font = pymupdf.Font(fontfile=str(path))
     name = f"{SCRIPT_FONT[lang]}{'B' if bold else 'R'}"
-    for line in _wrap(text, font, size, width):
+    for line in wrap(text, font, size, width):
         y += size * 1.35
         page.insert_text((x, y), line, fontsize=size, fontfile=str(path), fontname=name)
     return y + size * 0.8

@@ -204,3 +204,11 @@ def test_the_environment_check_sees_reads_not_writes() -> None:
     assert _ENV_READ.findall('x = os.environ.get("INDEXER_X", "")')
     assert _ENV_READ.findall("if os.environ['LOADERS_Y'] == '1':")
     assert not _ENV_READ.findall('os.environ["LOADERS_Y"] = "0"')
+
+
+def test_the_default_model_is_named_once_per_side_of_the_import_line() -> None:
+    """chunkers cannot import indexer, so it keeps the name too: they must agree."""
+    import chunkers.tokens
+    import indexer.defaults
+
+    assert chunkers.tokens.DEFAULT_MODEL == indexer.defaults.DEFAULT_MODEL

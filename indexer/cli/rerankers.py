@@ -101,7 +101,12 @@ def train_cmd(train_dirs: tuple[Path, ...], out_dir: Path, base_model: str, max_
             options.per_dataset[name] = int(value)
         else:
             options.max_train_queries = int(value)
-    sets = [*default_test_sets(), *test_sets]
+    guarded = default_test_sets()
+    if not guarded:  # an installed wheel has no corpora/: say so instead of checking nothing
+        click.echo("warning: no benchmark test set found to keep out of training (corpora/"
+                   "golden is not beside this installation); name them with --test-set",
+                   err=True)
+    sets = [*guarded, *test_sets]
 
     def log(message: str) -> None:
         click.echo(f"[{time.perf_counter() - started:6.0f}s] {message}", err=True)

@@ -242,7 +242,7 @@ def ingest(paths: Iterable[str | Path], index_dir: str | Path, *, model: str =
         if pending:
             if index is None:
                 index = Index.create(index_dir, model, exist_ok=True)
-            _merge(report.index, index.add(pending, progress=progress))
+            report.index.merge(index.add(pending, progress=progress))
         pending, since = [], time.perf_counter()
 
     try:
@@ -286,16 +286,6 @@ def ingest(paths: Iterable[str | Path], index_dir: str | Path, *, model: str =
             report.index.chunks_removed += deleted.chunks_removed
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _merge(total: AddReport, part: AddReport) -> None:
-    """Add one batch's upsert report to the run's."""
-    for name in ("added", "replaced", "unchanged", "deleted"):
-        getattr(total, name).extend(getattr(part, name))
-    for name in ("chunks_added", "chunks_removed", "embedded"):
-        setattr(total, name, getattr(total, name) + getattr(part, name))
-    total.seconds += part.seconds
-    total.generations += part.generations
 
 
 def apply_pii(docs: list[Document], report: IngestReport, redact: bool) -> None:

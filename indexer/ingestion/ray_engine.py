@@ -173,7 +173,7 @@ def _reduce(index: Index, shards: Path, vectors: ShardVectors, report: RayIngest
     def commit() -> None:
         nonlocal pending
         if pending:
-            _merge(report.index, index.add(pending, chunk=lambda d: chunks[d.id]))
+            report.index.merge(index.add(pending, chunk=lambda d: chunks[d.id]))
         pending = []
         chunks.clear()
         vectors.clear()
@@ -201,16 +201,6 @@ def _reduce(index: Index, shards: Path, vectors: ShardVectors, report: RayIngest
     report.ray["embedded_on_driver"] = report.index.embedded
     report.index.embedded += encoded
     return loaded_any, seen
-
-
-def _merge(total: Any, part: Any) -> None:
-    """Add one commit's upsert report to the run's (as `pipeline` does for its batches)."""
-    for name in ("added", "replaced", "unchanged", "deleted"):
-        getattr(total, name).extend(getattr(part, name))
-    for name in ("chunks_added", "chunks_removed", "embedded"):
-        setattr(total, name, getattr(total, name) + getattr(part, name))
-    total.seconds += part.seconds
-    total.generations += part.generations
 
 
 def _prune(index: Index, present: set[str], report: RayIngestReport) -> None:

@@ -103,7 +103,10 @@ def _routed(**options: Any) -> Reranker:
 
 
 def register_project_rerankers() -> None:
-    """Idempotent: the names this project adds to the `rerankers` registry."""
+    """Idempotent: the names this project adds to the `rerankers` registry, and its MMR (fed
+    the index's encoder), which replaces the plain one. Called by this module's entry points
+    (`get_reranker`, `list_rerankers`) and the server's policy, never as a side effect of
+    importing: importing a module must not change another package's registry."""
     names = rerankers.available()
     extra: dict[str, tuple[Callable[..., Reranker], str]] = {
         TRAINED_NAME: (_trained, "the project's multilingual cross-encoder (models dir)"),
@@ -121,8 +124,6 @@ def register_project_rerankers() -> None:
     rerankers.register("mmr", _mmr, names.get("mmr", "maximal marginal relevance"),
                        replace=True)
 
-
-register_project_rerankers()
 
 # Built rerankers, least recently used last out. A cross-encoder holds ~0.5 GB of weights, so
 # the cache is bounded (INDEXER_RERANKER_CACHE entries) and keyed on what the reranker *is*
@@ -184,6 +185,7 @@ def get_reranker(rerank: str | Path | Reranker, embed: EmbedFn | None = None) ->
 
     `embed` is handed to rerankers that read vectors (MMR) and only then part of the key; the
     cache keeps the `CACHE_SIZE` most recently used rerankers."""
+    register_project_rerankers()
     if isinstance(rerank, Reranker):
         return rerank
     name, options = parse_spec(str(rerank))
@@ -251,6 +253,7 @@ def rerank_hits(query: str, hits: list[Hit], rerank: str | Path | Reranker, *,
 
 def list_rerankers() -> list[dict[str, Any]]:
     """Every registered name, with whether it can run here (for `indexer rerankers list`)."""
+    register_project_rerankers()
     rows = []
     for name, description in rerankers.available().items():
         row: dict[str, Any] = {"name": name, "description": description, "ready": True}

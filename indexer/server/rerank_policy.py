@@ -16,8 +16,9 @@ from indexer.server.errors import ApiError
 def validate_allowed(names: Iterable[str]) -> tuple[str, ...]:
     """The operator's list, checked at startup: registered names only, no paths/options."""
     import rerankers
-    from indexer import reranking  # noqa: F401 - registers the project's names
+    from indexer.reranking.glue import register_project_rerankers
 
+    register_project_rerankers()
     known = rerankers.available()
     out = []
     for name in names:
