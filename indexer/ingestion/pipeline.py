@@ -277,15 +277,19 @@ def ingest(paths: Iterable[str | Path], index_dir: str | Path, *, model: str =
         index = Index.create(index_dir, model, exist_ok=True)
     report.index.unchanged = sorted({*report.index.unchanged, *unchanged})
     if prune:
-        present = seen | set(unchanged)
-        gone = [doc_id for doc_id, source in index.documents().items()
-                if doc_id not in present and not (source and Path(source).exists())]
-        if gone:
-            deleted = index.delete(gone)
-            report.index.deleted = deleted.deleted
-            report.index.chunks_removed += deleted.chunks_removed
+        prune_missing(index, seen | set(unchanged), report.index)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def prune_missing(index: Index, present: set[str], report: AddReport) -> None:
+    """Delete documents not seen in this run whose source files are gone."""
+    gone = [doc_id for doc_id, source in index.documents().items()
+            if doc_id not in present and not (source and Path(source).exists())]
+    if gone:
+        deleted = index.delete(gone)
+        report.deleted = deleted.deleted
+        report.chunks_removed += deleted.chunks_removed
 
 
 def apply_pii(docs: list[Document], report: IngestReport, redact: bool) -> None:

@@ -33,6 +33,7 @@ from indexer.ingestion.pipeline import (
     IngestError,
     IngestReport,
     discover_files,
+    prune_missing,
 )
 from indexer.ingestion.ray_cluster import ActorPlan, connected, plan_actors, require_ray
 from indexer.storage.manifest import MANIFEST
@@ -110,7 +111,7 @@ def ingest_ray(paths: Iterable[str | Path], index_dir: str | Path, *,
         raise IngestError(f"no document could be loaded ({reasons})")
     report.index.unchanged = sorted({*report.index.unchanged, *unchanged})
     if prune:
-        _prune(index, seen | set(unchanged), report)
+        prune_missing(index, seen | set(unchanged), report.index)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -203,14 +204,6 @@ def _reduce(index: Index, shards: Path, vectors: ShardVectors, report: RayIngest
     return loaded_any, seen
 
 
-def _prune(index: Index, present: set[str], report: RayIngestReport) -> None:
-    """Drop documents whose files are gone (as `pipeline.ingest(prune=True)`)."""
-    gone = [doc_id for doc_id, source in index.documents().items()
-            if doc_id not in present and not (source and Path(source).exists())]
-    if gone:
-        deleted = index.delete(gone)
-        report.index.deleted = deleted.deleted
-        report.index.chunks_removed += deleted.chunks_removed
 
 
 def _remove_new_index(root: Path, keep_dir: bool) -> None:
