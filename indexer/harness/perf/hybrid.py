@@ -1,12 +1,14 @@
-"""Query latency of hybrid search (no reranking) at 10k and 100k chunks, on this machine.
+"""Query latency of hybrid search (no reranking) at 10k, 100k and 1M chunks, on this machine.
 
-    python -m indexer.harness.perf.hybrid --sizes 10000,100000 --queries 200 --json
+    python -m indexer.harness.perf.hybrid --sizes 10000,100000,1000000 --queries 200 --json
 
 The index is real (SQLite store, FAISS chosen by size — HNSW past 50k —, BM25 over
 multilingual text), but its passage vectors are synthetic: encoding 100k passages takes hours
 on a CPU and does not change query latency. They are drawn from a Gaussian mixture and fed
 through the embedding cache, so `Index.add` runs its normal path. Each query is encoded by
-the real model: the latency counts the query's encoding, as the goals do.
+the real model: the latency counts the query's encoding, as the goals do. Memory: the
+process's peak RSS so far after each build and after its searches (sizes run smallest
+first, so each peak belongs to the largest index yet), and the index's size on disk.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import hashlib
 import json
 import random
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -61,14 +64,38 @@ def build(path: Path, n: int, embedder, words: list[str], seed: int = 0):  # noq
                                 language=lang, source=doc_id)]
     cache = EmbeddingCache(path.parent / f"cache-{n}.sqlite")
     prompt = embedder.prompts.get("passage", "")
-    keys = [hashlib.sha256((prompt + chunks[d.id][0].context_text).encode()).hexdigest()
-            for d in docs]
-    cache.put_many(embedder.checksum, keys, synthetic_vectors(n, embedder.dim, seed))
+    index = Index.create(path, embedder=embedder)
+    vectors = synthetic_vectors(n, embedder.dim, seed)
+    # each document's lead window (its document vector) gets its chunk's vector, so the
+    # build encodes nothing; a window that equals the chunk text shares its key
+    windows = document_windows(index, docs, prompt)
+    for texts in ([chunks[d.id][0].context_text for d in docs], windows):
+        keys = [hashlib.sha256((prompt + t).encode()).hexdigest() for t in texts]
+        cache.put_many(embedder.checksum, keys, vectors)
+    del vectors
     embedder.cache = cache
     started = time.perf_counter()
-    index = Index.create(path, embedder=embedder)
-    index.add(docs, chunk=lambda d: chunks[d.id])
-    return index, time.perf_counter() - started
+    report = index.add(docs, chunk=lambda d: chunks[d.id])
+    return index, time.perf_counter() - started, report.embedded
+
+
+def document_windows(index, docs: list, prompt: str) -> list[str]:  # noqa: ANN001
+    """The lead windows the index will embed as document vectors (`chunkers.lead_window`)."""
+    from chunkers import lead_window
+    from indexer.dense.documents import DocumentScoring
+
+    scoring = DocumentScoring.from_dict(index.manifest["documents"])
+    counter = index.counter()
+    return [lead_window(d, counter, scoring.window_tokens, prompt=prompt) for d in docs]
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def disk_mb(path: Path) -> float:
+    return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20, 1)
 
 
 def run(sizes: tuple[int, ...] = (10_000, 100_000), queries: int = 200,
@@ -83,8 +110,9 @@ def run(sizes: tuple[int, ...] = (10_000, 100_000), queries: int = 200,
     embedder.embed_queries(qs[:8])  # load and warm the model
     out: dict = {"queries": queries, "device": embedder.device, "sizes": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        for n in sizes:
-            index, build_s = build(Path(tmp) / f"idx-{n}", n, embedder, words)
+        for n in sorted(sizes):
+            index, build_s, encoded = build(Path(tmp) / f"idx-{n}", n, embedder, words)
+            rss_build = peak_rss_mb()
             stages: dict[str, list[float]] = {}
             totals = []
             for q in qs:
@@ -98,7 +126,9 @@ def run(sizes: tuple[int, ...] = (10_000, 100_000), queries: int = 200,
             summary = summarize_latencies(totals)
             out["sizes"][str(n)] = {
                 "chunks": len(index), "dense": index.manifest["dense"]["type"],
-                "build_seconds": round(build_s, 1),
+                "build_seconds": round(build_s, 1), "passages_encoded_in_build": encoded,
+                "peak_rss_mb_after_build": rss_build, "peak_rss_mb_after_search": peak_rss_mb(),
+                "index_disk_mb": disk_mb(Path(tmp) / f"idx-{n}"),
                 "total": summary.to_dict() if hasattr(summary, "to_dict") else vars(summary),
                 "stages_p50_ms": {s: round(float(np.median(v)) * 1000, 2)
                                   for s, v in stages.items()},

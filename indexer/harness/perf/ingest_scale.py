@@ -11,7 +11,9 @@ run starts with an empty embedding cache. Peak memory is sampled from /proc ever
 ingest process itself, and its whole process tree (with the loader workers).
 
 Kill-and-resume: an ingest of the `--kill-size` corpus is killed with SIGKILL at `--kills`
-random moments; after each kill `indexer check` must pass, and the rerun resumes; the last
+random moments; after each kill `indexer check` must pass, and the rerun resumes (a kill
+that finds every document committed starts the next round from an empty index, so each kill
+lands mid-ingest); the last
 run completes and its chunk ids must equal a clean ingest's. Reported per kill: when, the
 generations committed before it, and how many passages the next run embedded again beyond
 what the clean ingest embeds for the same remaining files (at most one batch is the goal).
@@ -203,6 +205,9 @@ def kill_and_resume(n: int, kills: int, work: Path, seed: int = 11) -> dict[str,
     index, cache = work / "kill-index", work / "kill-cache"
     events = []
     for i in range(kills):
+        if committed(index).get("documents") == n:  # a finished index: a kill there tests
+            shutil.rmtree(index, ignore_errors=True)  # nothing, so start over from empty
+            shutil.rmtree(cache, ignore_errors=True)
         r = run_ingest(corpus, index, cache, kill_after=rng.uniform(0.1, 0.9) * total_s)
         ok = (not (index / "manifest.json").exists()) or check(index)
         events.append({"kill": i + 1, "after_s": r["seconds"], "killed": r["killed"],
