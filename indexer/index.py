@@ -28,13 +28,12 @@ from chunkers import (
     TokenCounter,
     chunk_document,
     counter_from,
-    lead_window,
 )
 from indexer import filters as filters_mod
 from indexer.bm25 import BM25Index, TokenizerConfig
 from indexer.defaults import DEFAULT_MODEL, MODES
 from indexer.dense.config import DenseConfig
-from indexer.dense.documents import DocumentScoring, combine
+from indexer.dense.documents import DocumentScoring, combine, window_text
 from indexer.dense.index import DenseIndex
 from indexer.embedding.embedder import Embedder
 from indexer.errors import IndexOpenError
@@ -523,9 +522,7 @@ class _Transaction:
         """The lead window of each document that has chunks, as its vector is made from."""
         scoring = DocumentScoring.from_dict(self.base.manifest["documents"])
         chunker = ChunkerConfig.from_dict(self.base.manifest.get("chunker") or {})
-        return [lead_window(doc, self.counter, scoring.window_tokens, prompt=chunker.prompt,
-                            special_tokens=chunker.special_tokens)
-                for doc, cs in batch if cs]
+        return [window_text(doc, self.counter, scoring, chunker) for doc, cs in batch if cs]
 
     def delete(self, doc_ids: Sequence[str], report: AddReport) -> None:
         stale: list[int] = []

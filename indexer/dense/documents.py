@@ -25,6 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from chunkers import ChunkerConfig, TokenCounter, lead_window
+from loaders import Document
+
 
 @dataclass(frozen=True)
 class DocumentScoring:
@@ -76,3 +79,11 @@ def combine(chunk_scores: Mapping[int, float], doc_of: Mapping[int, int],
     blended = (1.0 - weight) * own + weight * doc
     order = np.lexsort((rowids, -blended))[:depth]
     return rowids[order], blended[order].astype(np.float32)
+
+
+def window_text(doc: Document, counter: TokenCounter, scoring: DocumentScoring,
+                chunker: ChunkerConfig) -> str:
+    """The text a document's vector is made from (its lead window): one home for the local
+    build, the Ray stages and the harness, so their cache keys agree."""
+    return lead_window(doc, counter, scoring.window_tokens, prompt=chunker.prompt,
+                       special_tokens=chunker.special_tokens)

@@ -204,8 +204,6 @@ def _reduce(index: Index, shards: Path, vectors: ShardVectors, report: RayIngest
     return loaded_any, seen
 
 
-
-
 def _remove_new_index(root: Path, keep_dir: bool) -> None:
     """Undo the empty index this run created (the folder too, unless it was there before,
     empty: `Index.create` refuses a folder that holds anything else)."""

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from chunkers import ChunkerConfig, TokenCounter, chunk_document, counter_from, lead_window
-from indexer.dense.documents import DocumentScoring
+from chunkers import ChunkerConfig, TokenCounter, chunk_document, counter_from
+from indexer.dense.documents import DocumentScoring, window_text
 from indexer.embedding.embedder import Embedder
 from indexer.ingestion.limits import IngestLimits
 from indexer.ingestion.pipeline import IngestReport, apply_pii, load_files
@@ -55,8 +55,7 @@ def prepare(batch: pa.Table, settings: dict[str, Any]) -> pa.Table:
         chunks = [chunk_document(d, chunker, counter) for d in file_docs]
         texts = [c.context_text for cs in chunks for c in cs]
         if scoring is not None:  # each document's lead window, as Index.add embeds it
-            texts += [lead_window(d, counter, scoring.window_tokens, prompt=chunker.prompt,
-                                  special_tokens=chunker.special_tokens)
+            texts += [window_text(d, counter, scoring, chunker)
                       for d, cs in zip(file_docs, chunks, strict=True) if cs]
         out["seq"].append(row["seq"])
         out["result"].append(json.dumps(result.__dict__, ensure_ascii=False))

@@ -68,7 +68,7 @@ def build(path: Path, n: int, embedder, words: list[str], seed: int = 0):  # noq
     vectors = synthetic_vectors(n, embedder.dim, seed)
     # each document's lead window (its document vector) gets its chunk's vector, so the
     # build encodes nothing; a window that equals the chunk text shares its key
-    windows = document_windows(index, docs, prompt)
+    windows = document_windows(index, docs)
     for texts in ([chunks[d.id][0].context_text for d in docs], windows):
         keys = [hashlib.sha256((prompt + t).encode()).hexdigest() for t in texts]
         cache.put_many(embedder.checksum, keys, vectors)
@@ -79,14 +79,15 @@ def build(path: Path, n: int, embedder, words: list[str], seed: int = 0):  # noq
     return index, time.perf_counter() - started, report.embedded
 
 
-def document_windows(index, docs: list, prompt: str) -> list[str]:  # noqa: ANN001
-    """The lead windows the index will embed as document vectors (`chunkers.lead_window`)."""
-    from chunkers import lead_window
-    from indexer.dense.documents import DocumentScoring
+def document_windows(index, docs: list) -> list[str]:  # noqa: ANN001
+    """The lead windows the index will embed as document vectors."""
+    from chunkers import ChunkerConfig
+    from indexer.dense.documents import DocumentScoring, window_text
 
     scoring = DocumentScoring.from_dict(index.manifest["documents"])
+    chunker = ChunkerConfig.from_dict(index.manifest.get("chunker") or {})
     counter = index.counter()
-    return [lead_window(d, counter, scoring.window_tokens, prompt=prompt) for d in docs]
+    return [window_text(d, counter, scoring, chunker) for d in docs]
 
 
 def peak_rss_mb() -> float:
