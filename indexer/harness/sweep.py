@@ -10,6 +10,12 @@ chosen by mean nDCG@10 over all datasets, and a leave-one-dataset-out table show
 set, what the other sets would have chosen and what that costs against the set's own best:
 a default no single set picks. The whole-document baselines (indexer.harness.baseline) are
 scored beside every variant.
+
+A build setting (the chunk budget) needs its own index, so it is swept by running this once
+per setting and choosing across the runs:
+
+    python -m indexer.harness.sweep --combine b128=run128/sweep.json b256=run256/sweep.json \
+        --out benchmarks
 """
 
 from __future__ import annotations
@@ -109,6 +115,33 @@ def sweep_dataset(path: Path, embedder: Any, cache: Path, max_queries: int | Non
             "documents": stats.get("documents"), "ndcg@10": scores}
 
 
+def is_fused(name: str) -> bool:
+    """A candidate for the default: a fused variant that keeps the cross-script rule."""
+    parts = name.split(" ")
+    doc = next((i for i, p in enumerate(parts) if p.startswith("doc=")), None)
+    return doc is not None and parts[doc + 1:] != ["dense"] and "+xs-off" not in parts
+
+
+def combine(sweeps: dict[str, str | Path]) -> dict[str, Any]:
+    """Several sweep.json files (label → path), one table: each variant named
+    'LABEL VARIANT', so one choice (and one leave-one-out) spans every build setting.
+    Only datasets present in every sweep are kept; the whole-document baselines come
+    from the first."""
+    loaded = {label: json.loads(Path(p).read_text())["datasets"] for label, p in sweeps.items()}
+    common = [d for d in next(iter(loaded.values())) if all(d in x for x in loaded.values())]
+    out: dict[str, Any] = {}
+    for d in common:
+        scores = {f"{label} {name}": v for label, x in loaded.items()
+                  for name, v in x[d]["ndcg@10"].items() if not name.startswith("whole-")}
+        # the whole-document baselines do not depend on the chunk index: the first sweep's
+        scores.update({name: v for name, v in next(iter(loaded.values()))[d]["ndcg@10"].items()
+                       if name.startswith("whole-")})
+        out[d] = {"queries": {label: x[d]["queries"] for label, x in loaded.items()},
+                  "chunks": {label: x[d]["chunks"] for label, x in loaded.items()},
+                  "documents": next(iter(loaded.values()))[d]["documents"], "ndcg@10": scores}
+    return out
+
+
 def _doc_run(fused: list[tuple[int, float]], doc_of: dict[int, str]) -> dict[str, float]:
     run: dict[str, float] = {}
     for rowid, _ in fused:
@@ -189,20 +222,28 @@ def main(argv: Sequence[str] | None = None) -> None:
     from indexer.harness.bench import default_cache
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("datasets", nargs="+", type=Path)
+    ap.add_argument("datasets", nargs="*", type=Path)
     ap.add_argument("--max-queries", type=int, default=1500)
+    ap.add_argument("--combine", nargs="+", metavar="LABEL=SWEEP.json", default=None,
+                    help="choose across earlier sweeps (one per index build, e.g. chunk "
+                         "budget) instead of running one: variants become 'LABEL VARIANT'")
     ap.add_argument("--out", type=Path, default=None, help="write sweep.json and SWEEP.md")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    embedder = Embedder(DEFAULT_MODEL)
-    results = {d.name: sweep_dataset(d, embedder, default_cache(), args.max_queries)
-               for d in args.datasets if d.exists()}
+    if args.combine:
+        results = combine(dict(item.split("=", 1) for item in args.combine))
+        command = "python -m indexer.harness.sweep --combine " + " ".join(args.combine)
+    elif args.datasets:
+        embedder = Embedder(DEFAULT_MODEL)
+        results = {d.name: sweep_dataset(d, embedder, default_cache(), args.max_queries)
+                   for d in args.datasets if d.exists()}
+        command = "python -m indexer.harness.sweep " + " ".join(str(d) for d in args.datasets)
+    else:
+        ap.error("name the datasets to sweep, or --combine earlier sweeps")
     table = {name: r["ndcg@10"] for name, r in results.items()}
     # the cross-script rule is kept by design (issue 15): `+xs-off` rows are shown, not chosen
-    fused = [n for n in next(iter(table.values())) if n.startswith("doc=")
-             and n.split(" ", 1)[1] != "dense" and "+xs-off" not in n]
+    fused = [n for n in next(iter(table.values())) if is_fused(n)]
     choice = choose(table, fused)
-    command = "python -m indexer.harness.sweep " + " ".join(str(d) for d in args.datasets)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "sweep.json").write_text(json.dumps(
