@@ -30,17 +30,16 @@ class ChunkerConfig:
       ("split", the default) or kept whole and flagged `metadata["oversize"]` ("keep").
     - `strategy`: "structure" (this package's chunker) or "paragraph" (the baseline).
 
-    Budget: 128, chosen for dense and hybrid retrieval together (benchmarks/SWEEP.md, "Chunk
-    budget and overlap, swept for dense": 128/256/384/512 and one sentence of overlap on six
-    dev sets, document-aware scoring on). With the document's own vector beside the chunks,
-    longer chunks buy dense nothing, not even on mediqa-dev's long answers, and lose on
-    xquad; 128 has the smallest worst loss of any budget against each set's best (0.004 on
-    mediqa-dev, against 0.013 on golden for 256). Overlap added ~10% chunks and gained
-    nothing. The document window (`indexer.dense.documents`) keeps its own 256 tokens.
-    An earlier BM25-only check (`python -m indexer.harness.measure.chunkers`) had picked 256.
+    Defaults measured with `python -m indexer.harness.measure.chunkers` and a BM25 proxy (document nDCG@10,
+    best chunk per document) over budgets 128-512 and overlap 0/1: on mediqa-dev (long
+    English answers) every budget beats whole documents (0.371) and 192-512 are within 1.5
+    points of each other (256: 0.399); on xquad-hi/en (one paragraph per document) 128 loses
+    1-1.5 points while 256 matches whole paragraphs. One sentence of overlap added ~10%
+    chunks and gained nothing on either. So 256 (half the model's 512) and no overlap, until
+    a dense-retrieval measurement says otherwise.
     """
 
-    max_tokens: int = 128
+    max_tokens: int = 256
     overlap_sentences: int = 0
     min_tokens: int = 64
     max_context_tokens: int = 64

@@ -37,7 +37,7 @@ from indexer.dense.documents import DocumentScoring, combine, window_text
 from indexer.dense.index import DenseIndex
 from indexer.embedding.embedder import Embedder
 from indexer.errors import IndexOpenError
-from indexer.fusion import NORMALIZATION, default_weights, fuse
+from indexer.fusion import default_weights, fuse
 from indexer.hits import Hit
 from indexer.lifecycle import commit as lifecycle_commit
 from indexer.lifecycle import holds
@@ -297,10 +297,10 @@ class Index:
             name: {int(i): float(s) for i, s in zip(ids, sc, strict=True)}
             for name, (ids, sc) in lists.items()}
         if mode == "hybrid":
-            if fusion == "adaptive":  # the default: min-max, BM25 off across scripts
+            if fusion == "adaptive":  # the default: z-score, BM25 off across scripts
                 weights = {**default_weights(query, lists["dense"][0], snap.store),
                            **(weights or {})}
-                fused = fuse(NORMALIZATION, lists, weights)
+                fused = fuse("zscore", lists, weights)
             else:
                 fused = fuse(fusion, lists, weights)
         else:

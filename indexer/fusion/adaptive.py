@@ -5,13 +5,11 @@ BM25 only matches what is written the same way. When a Hindi query meets English
 50/50 fusion lets that noise push good dense hits down. The dense retriever's top candidates
 show which languages can answer; `share` is the part of them written in the query's script.
 
-The default (`NORMALIZATION` and `default_weights`: min-max fusion, dense 0.8 / BM25 0.2,
-BM25 off when no dense candidate is in the query's script) was chosen jointly with the chunk
-budget (128 tokens) and document-aware dense scoring by `python -m indexer.harness.sweep` over
-six dev sets (benchmarks/SWEEP.md): over both budgets' 80 fused variants it has the smallest
-worst loss against any set's own best (0.015 nDCG@10, on mediqa-dev), and the other sets
-pick it in 4 of 6 leave-one-out rounds. z-score at the same weights is 0.001 behind
-(it was the choice at 256 tokens), so the two are equivalent within the dev sets' noise.
+The default (`default_weights`: z-score fusion, dense 0.8 / BM25 0.2, BM25 off when no dense
+candidate is in the query's script) was re-chosen with document-aware dense scoring by
+`python -m indexer.harness.sweep` over six dev sets (benchmarks/SWEEP.md): among 36 fused
+variants it has the smallest worst loss against any set's own best (0.011 nDCG@10, on
+mediqa-dev) and the best mean, and the other sets pick it in 5 of 6 leave-one-out rounds.
 Plain RRF loses 0.03-0.09 on the cross-lingual golden sets; scaling BM25 by `share` cost
 0.006 on the adversarial set (2026-11-22 sweep), so BM25 is only switched off at share 0.
 """
@@ -24,7 +22,6 @@ from typing import Protocol
 from loaders.languages import LANGUAGE_SCRIPT
 from loaders.script import dominant_script
 
-NORMALIZATION = "minmax"  # the convex fusion `Index.search` uses by default
 DENSE_WEIGHT = 0.8
 BM25_WEIGHT = 0.2
 
@@ -36,7 +33,7 @@ class _ChunkLanguages(Protocol):
 
 def default_weights(query: str, dense_ids: Sequence[int], store: _ChunkLanguages
                     ) -> dict[str, float]:
-    """Weights of the default convex fusion: BM25 off for cross-script queries."""
+    """Weights of the default z-score fusion: BM25 off for cross-script queries."""
     share = adaptive_weights(query, dense_ids, store)["bm25"]
     return {"bm25": BM25_WEIGHT if share > 0 else 0.0, "dense": DENSE_WEIGHT}
 

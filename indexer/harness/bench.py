@@ -30,7 +30,7 @@ from indexer.hits import Hit
 from indexer.index import Index
 from loaders import Block, BlockKind, Document
 
-FUSIONS = ("adaptive", *METHODS)  # "adaptive": the default (min-max, BM25 off across scripts)
+FUSIONS = ("adaptive", *METHODS)  # "adaptive": the default (z-score, BM25 off across scripts)
 BASELINES = baseline.SYSTEMS
 CONVENTIONS = {
     "all": "mean over every judged query; a query none of whose judged documents is "

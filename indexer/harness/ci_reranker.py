@@ -53,8 +53,7 @@ def fingerprint(train_dirs: Sequence[Path], base_checksum: str) -> str:
 
     h = hashlib.sha256()
     h.update(json.dumps({"recipe": RECIPE, "base": base_checksum, "index": build_settings(),
-                         "fusion": [adaptive.NORMALIZATION, adaptive.DENSE_WEIGHT,
-                                    adaptive.BM25_WEIGHT]},
+                         "fusion": [adaptive.DENSE_WEIGHT, adaptive.BM25_WEIGHT]},
                         sort_keys=True).encode())
     h.update(inspect.getsource(passage_text).encode())  # what the model reads
     for d in train_dirs:

@@ -265,8 +265,7 @@ def test_step_stays_whole_with_lesson_context(counter: TokenizersCounter) -> Non
     trail = ["Caregiver course", "Module 2: Nutrition", "Lesson 3: Iron"]
     steps = [_b(BlockKind.STEP, f"Step {i}: " + " ".join(SENTENCES["en"][:3]), trail, "en")
              for i in range(3)]
-    # a step that fits the budget with its trail (~130 tokens here: more than the default 128)
-    chunks = chunk_document(_doc(steps), config=ChunkerConfig(max_tokens=256), counter=counter)
+    chunks = chunk_document(_doc(steps), counter=counter)
     assert [ch.text for ch in chunks] == [b.text for b in steps]
     assert all(ch.section == trail for ch in chunks)
     assert chunks[0].context_text.startswith("Caregiver course > Module 2: Nutrition > Lesson 3")

@@ -78,7 +78,7 @@ def test_adaptive_share_follows_the_query_script() -> None:
     assert adaptive_weights("how to wash hands", [1, 2, 3, 4], store)["bm25"] == 0.5
     assert adaptive_weights("கை கழுவுதல்", [1, 2, 3, 4], store)["bm25"] == 0.0
     assert adaptive_weights("12345", [1, 2], store) == {"bm25": 1.0, "dense": 1.0}
-    # The default: convex (min-max) weights, BM25 switched off only for a cross-script query.
+    # The default: z-score weights, BM25 switched off only for a cross-script query.
     assert default_weights("हाथ कैसे धोएं", [1, 2, 3], store) == {"bm25": 0.2, "dense": 0.8}
     assert default_weights("हाथ कैसे धोएं", [1, 2], store) == {"bm25": 0.0, "dense": 0.8}
 

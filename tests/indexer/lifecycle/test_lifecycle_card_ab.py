@@ -98,7 +98,7 @@ def test_ab_of_two_configurations(tmp_path: Path, e5_dir: Path) -> None:
     (tmp_path / "a.toml").write_text(f'name = "doc-aware"\nmodel = "{e5_dir}"\n')
     (tmp_path / "b.toml").write_text(
         f'name = "chunks-only"\nmodel = "{e5_dir}"\ndocuments = false\nfusion = "rrf"\n'
-        '[chunker]\nmax_tokens = 256\n')
+        '[chunker]\nmax_tokens = 128\n')
     out = tmp_path / "out"
     beir = write_beir(tmp_path / "tiny-health")
     code, stdout, err = cli("bench", str(beir), "--systems", "hybrid,dense", "--model",
