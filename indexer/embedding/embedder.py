@@ -79,6 +79,11 @@ class Embedder:
         unchanged files, must not pay for loading the model."""
         if self._record and isinstance(self._record.get("dim"), int):
             return int(self._record["dim"])
+        if self._model is None:
+            from indexer.models.metadata import declared_dim
+
+            if (declared := declared_dim(self.path)) is not None:
+                return declared
         get_dim = getattr(self.model, "get_embedding_dimension", None) or \
             self.model.get_sentence_embedding_dimension
         return int(get_dim())

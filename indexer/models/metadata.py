@@ -64,6 +64,28 @@ def model_checksum(path: str | Path, *, use_record: bool = True) -> str:
     return _hash_manifest(str(root), json.dumps(fingerprint, sort_keys=True))
 
 
+def declared_dim(path: str | Path) -> int | None:
+    """The vector width a model folder declares without loading it, or None when only
+    loading it can tell: a static token table (its header), or Transformer + Pooling
+    (+ Normalize), whose width is the pooling config's. Reopening an index with a model that
+    has no install record must not import torch to learn one number."""
+    from indexer.models.static_tiny import is_static_model_dir, static_dim
+
+    root = Path(path)
+    if is_static_model_dir(root):
+        return static_dim(root)
+    try:
+        modules = json.loads((root / "modules.json").read_text(encoding="utf-8"))
+        kinds = [str(m["type"]).rsplit(".", 1)[-1] for m in modules]
+        if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+            return None
+        pooling = json.loads((root / str(modules[1]["path"]) / "config.json").read_text(
+            encoding="utf-8"))
+        return int(pooling["word_embedding_dimension"])
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
 def read_record(path: str | Path) -> dict[str, Any] | None:
     """The install record of a model folder, or None when absent or unreadable."""
     file = Path(path) / RECORD_NAME

@@ -26,6 +26,14 @@ def is_static_model_dir(path: Path) -> bool:
         return "embeddings" in set(f.keys())
 
 
+def static_dim(path: Path) -> int:
+    """The vector width, from the safetensors header alone (no table is read)."""
+    from safetensors import safe_open
+
+    with safe_open(str(path / "model.safetensors"), framework="numpy") as f:
+        return int(f.get_slice("embeddings").get_shape()[1])
+
+
 def token_table(path: Path) -> np.ndarray:
     """One float32 row per token id, with quantization mapping and per-token weights applied."""
     from safetensors.numpy import load_file

@@ -107,3 +107,27 @@ def test_a_file_result_keeps_seconds_apart_from_document_ids() -> None:
 
     failed, _ = _file_result("x.pdf", Outcome(status="error", reason="corrupt", seconds=0.25))
     assert failed.seconds == 0.25 and failed.doc_ids == []
+
+
+def test_rerun_over_unchanged_files_loads_no_model(tmp_path: Path) -> None:
+    """A no-op rerun must cost seconds: opening the index reads the model's width from its
+    folder, so neither torch nor sentence-transformers is imported (a model without an
+    install record, static-tiny, used to be loaded just to learn its dimension)."""
+    index = tmp_path / "index"
+    first = subprocess.run([sys.executable, "-m", "indexer.cli", "ingest", str(SAMPLE / "en"),
+                            "--index", str(index), "--model", "static-tiny", "--json",
+                            "--no-progress"], capture_output=True, text=True,
+                           env=_env(tmp_path / "cache"), timeout=600)
+    assert first.returncode == 0, first.stderr[-2000:]
+    probe = ("import json, sys\n"
+             "from indexer import ingest\n"
+             f"r = ingest([{str(SAMPLE / 'en')!r}], {str(index)!r}, model='static-tiny')\n"
+             "print(json.dumps({'unchanged': r.count('unchanged'), 'loaded': r.count('loaded'),"
+             " 'torch': 'torch' in sys.modules,"
+             " 'st': 'sentence_transformers' in sys.modules}))\n")
+    again = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           env=_env(tmp_path / "cache"), timeout=600)
+    assert again.returncode == 0, again.stderr[-2000:]
+    got = json.loads(again.stdout.strip().splitlines()[-1])
+    assert got["unchanged"] > 0 and got["loaded"] == 0
+    assert not got["st"] and not got["torch"], got

@@ -242,3 +242,27 @@ def test_parity_strings_cover_nine_languages() -> None:
     assert "\u200d" in joined and "\u200c" in joined and "😀" in joined
     assert any(ch.isdigit() and not ch.isascii() for ch in joined)
     assert len(variants("\u0958")) > 1  # precomposed nukta letter decomposes under NFC
+
+
+@pytest.mark.parametrize("name", ["static-tiny", "all-minilm-l6-v2"])
+def test_declared_dim_matches_the_loaded_model(name: str) -> None:
+    """Opening an index with a model that has no install record reads its width from the
+    folder (safetensors header, pooling config) and must agree with the loaded model."""
+    from indexer import Embedder
+    from indexer.models.metadata import declared_dim
+
+    emb = Embedder(name, cache=False)
+    declared = declared_dim(emb.path)
+    assert declared is not None and emb.dim == declared and emb._model is None  # not loaded
+    assert emb.model.get_embedding_dimension() == declared
+
+
+def test_declared_dim_refuses_what_only_loading_can_tell(tmp_path: Path) -> None:
+    (tmp_path / "modules.json").write_text(json.dumps([
+        {"path": "", "type": "sentence_transformers.models.Transformer"},
+        {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"path": "2_Dense", "type": "sentence_transformers.models.Dense"}]))
+    from indexer.models.metadata import declared_dim
+
+    assert declared_dim(tmp_path) is None  # a Dense layer changes the width
+    assert declared_dim(tmp_path / "missing") is None
