@@ -185,10 +185,14 @@ def scale(sizes: list[int], work: Path) -> list[dict[str, Any]]:
         r = run_ingest(corpus, index, cache)
         rep = r.pop("report")
         chunks = _count(rep.get("chunks_added"))
+        again = run_ingest(corpus, index, cache)  # every file unchanged: should cost seconds
         rows.append({"documents": n, "chunks": chunks, **r,
                      "documents_per_s": round(n / r["seconds"], 1),
                      "chunks_per_s": round(chunks / r["seconds"], 1),
-                     "generations": rep.get("generations")})
+                     "generations": rep.get("generations"),
+                     "noop_rerun_seconds": again["seconds"],
+                     "noop_rerun_peak_rss_mb": again["peak_tree_rss_mb"],
+                     "noop_rerun_unchanged": (again.get("report") or {}).get("unchanged")})
         print(json.dumps(rows[-1]), file=sys.stderr)
         shutil.rmtree(index, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)

@@ -194,7 +194,9 @@ def _ingest_scale_rows(r: dict[str, Any]) -> list[Row]:
     rows: list[Row] = [
         (f"ingest {s['documents']:,} documents ({r['model']}; docs/s, chunks/s)",
          f"{s['documents_per_s']} / {s['chunks_per_s']}",
-         "—", f"peak RSS {s['peak_rss_mb']} MB (tree {s['peak_tree_rss_mb']} MB)", "—")
+         "—", f"peak RSS {s['peak_rss_mb']} MB (tree {s['peak_tree_rss_mb']} MB)"
+         + (f"; rerun over unchanged files {s['noop_rerun_seconds']} s"
+            if "noop_rerun_seconds" in s else ""), "—")
         for s in r["scale"]]
     if "rss_ratio_20k_vs_2k" in r:
         ratio = r["rss_ratio_20k_vs_2k"]

@@ -13,6 +13,7 @@ def test_small_scale_and_kill_resume_report() -> None:
     [row] = out["scale"]
     assert row["documents"] == 40 and row["chunks"] >= 40
     assert row["peak_rss_mb"] > 50 and row["peak_tree_rss_mb"] >= row["peak_rss_mb"]
+    assert row["noop_rerun_unchanged"] == 40 and row["noop_rerun_seconds"] > 0
     kill = out["kill_and_resume"]
     assert kill["all_checks_passed"] and kill["final_equals_clean"]
     assert kill["final_embedded_again"] >= 0
@@ -20,3 +21,4 @@ def test_small_scale_and_kill_resume_report() -> None:
                     "parts": {"ingest-scale": {"status": "ok", "seconds": 1.0,
                                                "result": out}}})
     assert "ingest 40 documents" in table and "kill -9 ×1" in table
+    assert "rerun over unchanged files" in table
