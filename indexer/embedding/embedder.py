@@ -43,6 +43,7 @@ class Embedder:
         self._batch_size = batch_size
         self.checksum = models.model_checksum(self.path)
         self._record = models.read_record(self.path)
+        self._declared_dim: int | None = None  # from the folder, when it has no record
         # True: the shared on-disk cache (INDEXER_CACHE_DIR); False/None: no cache.
         self.cache = EmbeddingCache() if cache is True else (cache or None)
         self.progress = progress
@@ -80,10 +81,12 @@ class Embedder:
         if self._record and isinstance(self._record.get("dim"), int):
             return int(self._record["dim"])
         if self._model is None:
-            from indexer.models.metadata import declared_dim
+            if self._declared_dim is None:
+                from indexer.models.metadata import declared_dim
 
-            if (declared := declared_dim(self.path)) is not None:
-                return declared
+                self._declared_dim = declared_dim(self.path) or 0  # 0: only loading can tell
+            if self._declared_dim:
+                return self._declared_dim
         get_dim = getattr(self.model, "get_embedding_dimension", None) or \
             self.model.get_sentence_embedding_dimension
         return int(get_dim())

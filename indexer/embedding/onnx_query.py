@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from indexer.models.metadata import MEAN_PIPELINES, read_json, st_pipeline
+
 ONNX_DIR = ".onnx"
 ONNX_FILE = "query-encoder.onnx"
 SOURCE_FILE = "source.json"
@@ -35,26 +37,13 @@ def onnx_path(model_dir: str | Path) -> Path:
     return Path(model_dir) / ONNX_DIR / ONNX_FILE
 
 
-def _json(path: Path) -> Any:
-    """A small JSON config, or None when it is missing or unreadable."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def exportable(model_dir: str | Path) -> str | None:
     """None when the model is Transformer + mean pooling (+ Normalize), else why not."""
     model_dir = Path(model_dir)
-    modules = _json(model_dir / "modules.json")
-    try:
-        names = [str(m["type"]).rsplit(".", 1)[-1] for m in modules]
-    except (KeyError, TypeError):
-        names = []
-    if names not in (["Transformer", "Pooling", "Normalize"], ["Transformer", "Pooling"]):
+    names, pooling = st_pipeline(model_dir)
+    if names not in MEAN_PIPELINES:
         return f"modules {names or '?'} are not Transformer + Pooling (+ Normalize)"
-    pooling = _json(model_dir / str(modules[1].get("path", "")) / "config.json")
-    if not isinstance(pooling, dict):
+    if pooling is None:
         return "no pooling config"
     modes = [k for k, v in pooling.items() if k.startswith("pooling_mode_") and v]
     if modes != ["pooling_mode_mean_tokens"]:
@@ -65,7 +54,7 @@ def exportable(model_dir: str | Path) -> str | None:
 
 
 def _max_length(model_dir: Path) -> int:
-    conf = _json(model_dir / "sentence_bert_config.json")
+    conf = read_json(model_dir / "sentence_bert_config.json")
     try:
         return int(conf.get("max_seq_length") or 512)
     except (AttributeError, TypeError, ValueError):
@@ -123,7 +112,7 @@ def export(model_dir: str | Path, checksum: str) -> Path | None:
 def available(model_dir: str | Path, checksum: str) -> bool:
     """An exported encoder for exactly these weights, and onnxruntime to run it."""
     model_dir = Path(model_dir)
-    source = _json(model_dir / ONNX_DIR / SOURCE_FILE)
+    source = read_json(model_dir / ONNX_DIR / SOURCE_FILE)
     if not (isinstance(source, dict) and source.get("format") == FORMAT
             and source.get("checksum") == checksum and onnx_path(model_dir).is_file()):
         return False
@@ -142,7 +131,7 @@ class OnnxQueryEncoder:
         from tokenizers import Tokenizer
 
         model_dir = Path(model_dir)
-        source = _json(model_dir / ONNX_DIR / SOURCE_FILE) or {}
+        source = read_json(model_dir / ONNX_DIR / SOURCE_FILE) or {}
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(int(source.get("max_length") or 512))

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from indexer.models.static_tiny import is_static_model_dir, static_dim
 from indexer.storage.manifest import file_sha256
 
 RECORD_NAME = "indexer_model.json"
@@ -64,35 +65,49 @@ def model_checksum(path: str | Path, *, use_record: bool = True) -> str:
     return _hash_manifest(str(root), json.dumps(fingerprint, sort_keys=True))
 
 
+MEAN_PIPELINES = (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"])
+
+
+def read_json(path: Path) -> Any:
+    """A small JSON file's content, or None when it is missing or unreadable."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def st_pipeline(path: str | Path) -> tuple[list[str], dict[str, Any] | None]:
+    """A sentence-transformers folder's module kinds (``modules.json``) and, when they are
+    one of `MEAN_PIPELINES`, the Pooling module's config (None when unreadable). What the
+    ONNX export and `declared_dim` both need to know without loading the model."""
+    root = Path(path)
+    modules = read_json(root / "modules.json")
+    try:
+        kinds = [str(m["type"]).rsplit(".", 1)[-1] for m in modules]
+    except (KeyError, TypeError):
+        return [], None
+    if kinds not in MEAN_PIPELINES:
+        return kinds, None
+    pooling = read_json(root / str(modules[1].get("path", "")) / "config.json")
+    return kinds, pooling if isinstance(pooling, dict) else None
+
+
 def declared_dim(path: str | Path) -> int | None:
     """The vector width a model folder declares without loading it, or None when only
     loading it can tell: a static token table (its header), or Transformer + Pooling
     (+ Normalize), whose width is the pooling config's. Reopening an index with a model that
     has no install record must not import torch to learn one number."""
-    from indexer.models.static_tiny import is_static_model_dir, static_dim
-
     root = Path(path)
     if is_static_model_dir(root):
         return static_dim(root)
-    try:
-        modules = json.loads((root / "modules.json").read_text(encoding="utf-8"))
-        kinds = [str(m["type"]).rsplit(".", 1)[-1] for m in modules]
-        if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
-            return None
-        pooling = json.loads((root / str(modules[1]["path"]) / "config.json").read_text(
-            encoding="utf-8"))
-        return int(pooling["word_embedding_dimension"])
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
-        return None
+    _, pooling = st_pipeline(root)
+    width = (pooling or {}).get("word_embedding_dimension")
+    return width if isinstance(width, int) else None
 
 
 def read_record(path: str | Path) -> dict[str, Any] | None:
     """The install record of a model folder, or None when absent or unreadable."""
-    file = Path(path) / RECORD_NAME
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    data = read_json(Path(path) / RECORD_NAME)
     return data if isinstance(data, dict) else None
 
 

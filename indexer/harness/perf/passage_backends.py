@@ -80,8 +80,12 @@ def run(n: int = 512, model: str = DEFAULT_MODEL, threads: int | None = None,
         onnx_query.export(emb.path, emb.checksum)
     fp32_graph = onnx_query.onnx_path(emb.path)
 
+    encoders: list[Any] = []  # one query encoder, for its tokenizer and padding
+
     def ort_encode(session: Any) -> Callable[[list[str]], np.ndarray]:
-        encoder = onnx_query.OnnxQueryEncoder(emb.path)  # its tokenizer and padding, reused
+        if not encoders:
+            encoders.append(onnx_query.OnnxQueryEncoder(emb.path))
+        encoder = encoders[0]
 
         def encode(batch: list[str]) -> np.ndarray:
             encoder.session = session
