@@ -18,9 +18,11 @@ BULLET_CHARS = "•◦▪▫●○■□►▶➢➤✓✔✗❖◆◇–—-*·
 _SYMBOL_FONT = re.compile(r"wingding|symbol|dingbat|webding", re.I)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 
-# MuPDF text flags: keep whitespace as printed, clip to the media box, expand ligatures
-# (no TEXT_PRESERVE_LIGATURES) and skip image data, which "dict" would otherwise copy.
-TEXT_FLAGS = 1 | 64  # TEXT_PRESERVE_WHITESPACE | TEXT_MEDIABOX_CLIP
+# MuPDF text flags: clip to the media box, and nothing else: ligatures are expanded (no
+# TEXT_PRESERVE_LIGATURES, 1: "ﬁrst" would not match "first" in BM25), other whitespace
+# becomes plain spaces (no TEXT_PRESERVE_WHITESPACE, 2) and image data, which "dict" would
+# otherwise copy, is skipped (no TEXT_PRESERVE_IMAGES, 4).
+TEXT_FLAGS = 64  # TEXT_MEDIABOX_CLIP
 # ... and, for the text layer, the boxes of vector paths as blocks of type 3, which the
 # table probe screens before reading the drawings (free: same pass over the page).
 PAGE_FLAGS = TEXT_FLAGS | 1024  # TEXT_COLLECT_VECTORS

@@ -126,6 +126,20 @@ def test_headings_lists_captions_hyphenation(tmp_path) -> None:
     ]
 
 
+@needs_fonts
+def test_ligature_glyphs_are_expanded(tmp_path) -> None:
+    """A text layer that maps ligature glyphs to U+FB00-FB06 (LaTeX and InDesign PDFs do)
+    reads as plain letters: "ﬁrst" would never match "first" in BM25 or a query."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_font(fontname="ns", fontfile=str(samples.font_file("en")))
+    page.insert_text((72, 100), "The \ufb01rst \ufb02oor of the o\ufb03ce: a\ufb00ect",
+                     fontname="ns", fontsize=12)
+    assert "\ufb01" in pymupdf.open(stream=doc.tobytes())[0].get_text()  # raw layer keeps it
+    loaded = loaders.load(_write(tmp_path, "ligatures.pdf", doc.tobytes()))
+    assert [b.text for b in loaded.blocks] == ["The first floor of the office: affect"]
+
+
 def test_corrupt_pdf(tmp_path) -> None:
     path = _write(tmp_path, "broken.pdf", b"%PDF-1.7\n1 0 obj <</Type /Catalog" + b"\x00" * 50)
     with pytest.raises(LoadError, match="broken.pdf: corrupt or not a PDF"):
