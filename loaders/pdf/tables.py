@@ -195,6 +195,17 @@ def _cell_text(cell: Rect, spans: list[tuple[Rect, str, float]]) -> str:
     return join_lines([t for t in texts if t])
 
 
+def _rows(table: Any, spans: list[tuple[Rect, str, float]]) -> list[list[str]]:
+    """The table's non-empty rows as cell texts, Markdown pipes escaped. Only spans whose
+    centre is in the table's box can be in one of its cells, so each cell searches those."""
+    x0, y0, x1, y1 = table.bbox
+    inside = [s for s in spans
+              if x0 <= (s[0][0] + s[0][2]) / 2 <= x1 and y0 <= (s[0][1] + s[0][3]) / 2 <= y1]
+    rows = [[collapse_lines(_cell_text(c, inside)).replace("|", "\\|") if c else ""
+             for c in row.cells] for row in table.rows]
+    return [r for r in rows if any(r)]
+
+
 _finder_lock = threading.Lock()
 
 
@@ -316,9 +327,7 @@ def find_tables(page: Any, page_dict: dict[str, Any]) -> list[FoundTable]:
         if tables is None:  # the finder reports its own failures by returning None
             continue
         for table in tables.tables:
-            rows = [[collapse_lines(_cell_text(c, spans)).replace("|", "\\|") if c else ""
-                     for c in row.cells] for row in table.rows]
-            rows = [r for r in rows if any(r)]
+            rows = _rows(table, spans)
             if len(rows) < 2 or table.col_count < 2:
                 continue
             found.append(FoundTable(bbox=tuple(table.bbox), markdown=table_markdown(rows),
@@ -348,9 +357,7 @@ def find_text_tables(page: Any, page_dict: dict[str, Any], clip: Rect) -> list[F
     if tables is None:
         return found
     for table in tables.tables:
-        rows = [[collapse_lines(_cell_text(c, spans)).replace("|", "\\|") if c else ""
-                 for c in row.cells] for row in table.rows]
-        rows = [r for r in rows if any(r)]
+        rows = _rows(table, spans)
         if _plausible_table(rows, table.col_count):
             found.append(FoundTable(bbox=tuple(table.bbox), markdown=table_markdown(rows),
                                     rows=len(rows), columns=table.col_count))
