@@ -1,7 +1,7 @@
 """Load test of `indexer serve` on loopback (a benchmark, not a test).
 
     python -m indexer.server.loadtest [--clients 1,8,32] [--requests 400] [--workers 1]
-                                      [--max-concurrent 8] [--json]
+                                      [--max-concurrent 8] [--soak 4000] [--json]
 
 Builds an index of corpora/sample in a scratch folder (with `indexer ingest`), starts the
 real server as a subprocess on 127.0.0.1, and for each client count sends a bounded number
@@ -10,7 +10,10 @@ reporting queries/s, p50/p95/p99 of the accepted ones, failures and shed (429/50
 and each server worker's peak RSS. During the 8-client run a separate `indexer ingest`
 process commits a new generation (one edited file): in this process it would hold the GIL
 and stall the clients, measuring the load generator instead of the server. The report counts
-the generations the answers came from. It stops by itself.
+the generations the answers came from. With `--soak N`, N more requests follow in 10
+rounds of 4 clients, and each worker's resident memory (VmRSS, not the peak) is read after
+every round: a long-running server's memory must stay flat, and the report gives its growth
+from the first round to the last. It stops by itself.
 """
 
 from __future__ import annotations
@@ -84,14 +87,43 @@ def _workers(pid: int) -> list[int]:
     return [int(c) for c in children] or [pid]
 
 
-def _peak_rss_mb(pid: int) -> float | None:
+def _status_mb(pid: int, field: str) -> float | None:
+    """A memory line of /proc/PID/status (VmHWM: peak, VmRSS: now) in MB."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return round(int(line.split()[1]) / 1024, 1)
     except OSError:
         return None
     return None
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    return _status_mb(pid, "VmHWM")
+
+
+SOAK_ROUNDS = 10
+SOAK_CLIENTS = 4
+
+
+def soak(url: str, requests: int, queries: Sequence[str], pids: Sequence[int]
+         ) -> dict[str, Any]:
+    """`requests` searches in `SOAK_ROUNDS` rounds; every worker's resident memory after
+    each round, and its growth from the first round to the last (the first round pays
+    what a warm server still allocates once, so growth is judged after it)."""
+    per_round = max(1, requests // SOAK_ROUNDS)
+    rss: dict[str, list[float | None]] = {str(p): [] for p in pids}
+    failed = ok = 0
+    for _ in range(SOAK_ROUNDS):
+        r = run_clients(url, SOAK_CLIENTS, per_round, queries)
+        ok, failed = ok + r["ok"], failed + r["failed"]
+        for p in pids:
+            rss[str(p)].append(_status_mb(p, "VmRSS"))
+    growth = {p: (round(v[-1] - v[0], 1) if v and v[0] is not None and v[-1] is not None
+                  else None) for p, v in rss.items()}
+    return {"requests": per_round * SOAK_ROUNDS, "ok": ok, "failed": failed,
+            "clients": SOAK_CLIENTS, "rss_mb_after_each_round": rss,
+            "rss_growth_mb_first_to_last_round": growth}
 
 
 def run_clients(url: str, clients: int, requests: int, queries: Sequence[str],
@@ -183,6 +215,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--requests", type=int, default=400)
     ap.add_argument("--max-concurrent", type=int, default=8)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--soak", type=int, default=0, metavar="N",
+                    help="then N more requests, reading each worker's memory every N/10")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     import httpx
@@ -230,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                   "runs": runs, "workers": args.workers,
                   "max_concurrent": args.max_concurrent, "cpus": os.cpu_count(),
                   "load_average": os.getloadavg()}
+        if args.soak:
+            report["soak"] = soak(url, args.soak, queries, _workers(server.pid))
     finally:
         for w in writers:
             if w.poll() is None:
@@ -249,6 +285,11 @@ def main(argv: Sequence[str] | None = None) -> None:
               + (f", ingest {r['ingest']}" if "ingest" in r else ""))
         for mode, m in r["by_mode"].items():
             print(f"      {mode}: {m['ok_per_s']} ok/s, p50 {m['p50_ms']} / p99 {m['p99_ms']} ms")
+    if "soak" in report:
+        s = report["soak"]
+        print(f"soak: {s['ok']} of {s['requests']} ok, {s['failed']} failed; RSS (MB) after "
+              f"each round {s['rss_mb_after_each_round']}; growth first to last round "
+              f"{s['rss_growth_mb_first_to_last_round']}")
 
 
 if __name__ == "__main__":

@@ -31,3 +31,17 @@ def test_ingest_process_commits_during_load(server: Running, served: Path,
     assert len(report["generations_answered"]) >= 2, report
     now = server.post("/v1/search", {"query": "changing a nappy", "k": 3, "mode": "bm25"})
     assert any("nappy" in h["text"] for h in now.json()["hits"])
+
+
+def test_soak_reads_each_workers_memory_every_round(server: Running) -> None:
+    """The soak run: requests in rounds, the worker's resident memory read after each round
+    (this test's server runs in this process, so that worker is this pid)."""
+    from indexer.server.loadtest import SOAK_ROUNDS, soak
+
+    report = soak(server.url, 2 * SOAK_ROUNDS, ["hand washing", "हाथ धोना"], [os.getpid()])
+    assert report["requests"] == 2 * SOAK_ROUNDS
+    assert report["ok"] == report["requests"] and report["failed"] == 0, report
+    series = report["rss_mb_after_each_round"][str(os.getpid())]
+    assert len(series) == SOAK_ROUNDS and all(v is not None and v > 0 for v in series)
+    growth = report["rss_growth_mb_first_to_last_round"][str(os.getpid())]
+    assert growth == round(series[-1] - series[0], 1)
