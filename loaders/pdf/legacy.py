@@ -20,10 +20,9 @@ LEGACY_FONT = re.compile(r"kruti|devlys|dev[\s_-]?lys|chanakya|shusha|aps[\s_-]?
 # a symbol or Latin-1 sign where a letter should be ("/kksuk", "laØe.k").
 _SOUP_MARK = re.compile(r"[a-z][A-Z]|[A-Za-z][~;/\[\]{}|\\Ø¼½¾º¶§Ãç][A-Za-z]"
                         r"|(?<![^\s])[/;~\[\]{}][a-z]|[a-z]\.[a-z]")
-# A coarser, faster first look (a character class scans in C at full speed): symbols
-# and capitals after lower case anywhere.
-_QUICK_SYMBOL = re.compile(r"[~;/\[\]{}|\\Ø¼½¾º¶§Ãç]")
-_QUICK_CAPITAL = re.compile(r"[a-z][A-Z]")
+# A coarser, faster first look, in one scan of the page: symbols, and capitals after lower
+# case, anywhere (the two never overlap, so one pattern counts what two would).
+_QUICK = re.compile(r"[~;/\[\]{}|\\Ø¼½¾º¶§Ãç]|[a-z][A-Z]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 NAMED_SHARE = 0.1  # of the words marked, for a legacy font name to be looked for
 SOUP_SHARE = 0.3  # of the words: this many marked, and
@@ -47,11 +46,11 @@ def legacy_reason(page_dict: dict[str, Any], text: str) -> str | None:
     The cheap test comes first (one regex over the page's text): Kruti Dev and kin mark
     a good share of words with symbols and stray capitals, ordinary Latin text hardly
     any, so most pages stop there before their fonts or a dictionary are looked at."""
-    words = text.split()
-    if len(words) < MIN_WORDS:
+    quick = len(_QUICK.findall(text))
+    if not quick:  # below any share of the words, however many there are
         return None
-    quick = len(_QUICK_SYMBOL.findall(text)) + len(_QUICK_CAPITAL.findall(text))
-    if quick < NAMED_SHARE * len(words):
+    words = text.split()
+    if len(words) < MIN_WORDS or quick < NAMED_SHARE * len(words):
         return None
     marked = len(_SOUP_MARK.findall(text))
     if marked < NAMED_SHARE * len(words):
