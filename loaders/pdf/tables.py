@@ -309,6 +309,12 @@ def looks_tabular(boxes: list[Rect], min_rows: int = 2) -> bool:
     return False
 
 
+# Paths farther than this (points) from a grid's box are not given to the finder with it:
+# its merging of touching path boxes is quadratic in their number, and a rule that far
+# away (a page header's line, a figure's frame) can add nothing inside the box.
+NEAR_REGION = 10.0
+
+
 def find_tables(page: Any, page_dict: dict[str, Any]) -> list[FoundTable]:
     """Tables with at least two rows and two columns, as Markdown (first row = header)."""
     import pymupdf
@@ -323,7 +329,8 @@ def find_tables(page: Any, page_dict: dict[str, Any]) -> list[FoundTable]:
         return found
     spans = _spans(page_dict)
     for region in regions:
-        tables = _finder(page, pymupdf.Rect(region), spans, _as_drawings(drawings))
+        near = [d for d in drawings if _touch(d["rect"], region, NEAR_REGION)]
+        tables = _finder(page, pymupdf.Rect(region), spans, _as_drawings(near))
         if tables is None:  # the finder reports its own failures by returning None
             continue
         for table in tables.tables:
