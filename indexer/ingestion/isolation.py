@@ -64,6 +64,9 @@ def worker_main(argv: Sequence[str] | None = None) -> None:
     """Entry point of a worker: `python -c '...worker_main()' LIMITS_JSON TARGET`."""
     argv = list(sys.argv[1:] if argv is None else argv)
     limits = IngestLimits.from_dict(json.loads(argv[0]))
+    from loaders.pdf.mupdf import skip_layout_model
+
+    skip_layout_model()  # a worker only loads documents: no layout model (~55 MB, 0.7 s)
     target = _resolve(argv[1])
     _limit_resources(limits)
     _die_with_parent()
