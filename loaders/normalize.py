@@ -1,4 +1,5 @@
-"""Text normalization every loader applies: NFC, clean whitespace, keep meaningful ZWJ/ZWNJ."""
+"""Text normalization every loader applies: NFC, Latin ligatures expanded, clean whitespace,
+keep meaningful ZWJ/ZWNJ."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # Zero-width space, word joiner, BOM, soft hyphen and C0/C1 controls other than newline/tab:
 # invisible noise that breaks matching and tokenization.
 _NOISE = re.compile(r"[\u200b\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Latin typographic ligatures (U+FB00-FB06: ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ) as their letters, the one
+# compatibility mapping applied: OCR and some text layers emit them, and "ﬁrst" never
+# matches "first". (Full NFKC would also rewrite superscripts, fractions, full-width forms.)
+_LIGATURES = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0xFB07)}
+_LIGATURE = re.compile("[\ufb00-\ufb06]")
 # ZWJ/ZWNJ only change rendering between two letters or marks of one word; anywhere else
 # (word edges, next to spaces or punctuation, as OCR leaves them after Tamil words) they
 # are noise.
@@ -17,7 +23,8 @@ _ZW_EDGE = re.compile(r"[\u200c\u200d]+(?![^\W\d_]|[\u0900-\u0dff])"
 
 
 def normalize_text(text: str) -> str:
-    """NFC, no BOM or zero-width spaces, runs of spaces collapsed, lines stripped.
+    """NFC, Latin ligatures as letters, no BOM or zero-width spaces, runs of spaces
+    collapsed, lines stripped.
 
     ZWJ (U+200D) and ZWNJ (U+200C) are kept inside words: in Indic scripts they select
     conjunct or half forms and change how a word is written, so deleting them there changes
@@ -25,6 +32,8 @@ def normalize_text(text: str) -> str:
     """
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
+        if _LIGATURE.search(text):
+            text = text.translate(_LIGATURES)
     if text.isprintable():
         # No control, format (ZWJ, ZWNJ, BOM, soft hyphen), line-break or non-ASCII space
         # character: only runs of plain spaces can need tidying. Most blocks take this path.

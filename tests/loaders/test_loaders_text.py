@@ -57,6 +57,9 @@ def test_normalize_nfc_spaces_and_joiners() -> None:
     assert normalize_text("क्\u200dष") == "क्\u200dष"  # ZWJ inside a word: kept
     assert normalize_text("மாதம்\u200c வரை") == "மாதம் வரை"  # at a word's end: dropped
     assert normalize_text("  a\r\n\r\n b ") == "a\n\nb"
+    # Latin ligatures (OCR emits them) as letters; other compatibility forms stay
+    assert normalize_text("\ufb01rst a\ufb00ect o\ufb03ce \ufb02oor") == "first affect office floor"
+    assert normalize_text("x² ½ ＡＢ") == "x² ½ ＡＢ"
 
 
 MD = """---
