@@ -119,11 +119,13 @@ def soak(url: str, requests: int, queries: Sequence[str], pids: Sequence[int]
         ok, failed = ok + r["ok"], failed + r["failed"]
         for p in pids:
             rss[str(p)].append(_status_mb(p, "VmRSS"))
-    growth = {p: (round(v[-1] - v[0], 1) if v and v[0] is not None and v[-1] is not None
-                  else None) for p, v in rss.items()}
+    known = {p: v for p, v in rss.items() if v and v[0] and v[-1] is not None}
+    growth = {p: round(v[-1] - v[0], 1) for p, v in known.items()}
+    ratio = {p: round(v[-1] / v[0], 3) for p, v in known.items()}
     return {"requests": per_round * SOAK_ROUNDS, "ok": ok, "failed": failed,
             "clients": SOAK_CLIENTS, "rss_mb_after_each_round": rss,
-            "rss_growth_mb_first_to_last_round": growth}
+            "rss_growth_mb_first_to_last_round": growth,
+            "rss_ratio_last_to_first_round": ratio}
 
 
 def run_clients(url: str, clients: int, requests: int, queries: Sequence[str],
@@ -209,16 +211,12 @@ def _run(args: list[str]) -> None:
         raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr[-2000:]}")
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--clients", default="1,8,32")
-    ap.add_argument("--requests", type=int, default=400)
-    ap.add_argument("--max-concurrent", type=int, default=8)
-    ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--soak", type=int, default=0, metavar="N",
-                    help="then N more requests, reading each worker's memory every N/10")
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args(argv)
+SOAK_GOAL_RATIO = 1.05  # resident memory after the last soak round / after the first
+
+
+def run(clients: Sequence[int] = (1, 8, 32), requests: int = 400, max_concurrent: int = 8,
+        workers: int = 1, soak_requests: int = 0) -> dict[str, Any]:
+    """The whole load test (see the module's docstring) as a JSON-able report."""
     import httpx
 
     work = Path(tempfile.mkdtemp(prefix="indexer-load-"))
@@ -230,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([sys.executable, "-m", "indexer.cli", "serve", str(index),
                                "--port", str(port), "--max-concurrent",
-                               str(args.max_concurrent), "--workers", str(args.workers)],
+                               str(max_concurrent), "--workers", str(workers)],
                               stderr=subprocess.DEVNULL, env={**os.environ})
     writers: list[subprocess.Popen] = []
     try:
@@ -252,20 +250,21 @@ def main(argv: Sequence[str] | None = None) -> None:
             return swapped(writers, answered)
 
         runs = []
-        for c in (int(x) for x in args.clients.split(",")):
+        for c in clients:
             swap = c == 8
-            runs.append(run_clients(url, c, args.requests, queries,
+            runs.append(run_clients(url, c, requests, queries,
                                     commit_during if swap else None,
                                     committed if swap else None))
             if swap and writers:
                 runs[-1]["ingest"] = _writer_report(writers[-1])
         report = {"worker_peak_rss_mb": {str(p): _peak_rss_mb(p)
                                          for p in _workers(server.pid)},
-                  "runs": runs, "workers": args.workers,
-                  "max_concurrent": args.max_concurrent, "cpus": os.cpu_count(),
+                  "runs": runs, "workers": workers,
+                  "max_concurrent": max_concurrent, "cpus": os.cpu_count(),
                   "load_average": os.getloadavg()}
-        if args.soak:
-            report["soak"] = soak(url, args.soak, queries, _workers(server.pid))
+        if soak_requests:
+            report["soak"] = soak(url, soak_requests, queries, _workers(server.pid))
+            report["soak"]["goal_ratio"] = SOAK_GOAL_RATIO
     finally:
         for w in writers:
             if w.poll() is None:
@@ -273,6 +272,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", default="1,8,32")
+    ap.add_argument("--requests", type=int, default=400)
+    ap.add_argument("--max-concurrent", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--soak", type=int, default=0, metavar="N",
+                    help="then N more requests, reading each worker's memory every N/10")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    report = run([int(x) for x in args.clients.split(",") if x], args.requests,
+                 args.max_concurrent, args.workers, args.soak)
     if args.json:
         print(json.dumps(report, indent=2))
         return

@@ -7,7 +7,8 @@
 - PDF loading against raw PyMuPDF get_text() (pages/s);
 - dense: HNSW and IVF-PQ+refine against exact search (recall@10, queries/s);
 - hybrid query latency at 10k and 100k chunks (p50/p95/p99, query encoding included);
-- peak RSS over 200 reranked searches against the first 20 (ce-multilingual, when trained).
+- peak RSS over 200 reranked searches against the first 20 (ce-multilingual, when trained);
+- the HTTP server's resident memory over 20,000 searches (`server-soak`): it must stay flat.
 
 Writes `perf.json` (machines) and `perf.md` (people). `--quick` shrinks every size so the
 suite fits in a few minutes (a smoke run; the full numbers come from the full run). Like the
@@ -78,6 +79,18 @@ def _rerank_memory(quick: bool) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _server_soak(quick: bool) -> dict:
+    """The HTTP server under a long run (`indexer.server.loadtest --soak`), in a fresh
+    process: a server worker's resident memory after each tenth of the requests."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "indexer.server.loadtest", "--clients", "4",
+                          "--requests", "100", "--soak", "2000" if quick else "20000",
+                          "--json"], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)["soak"]
+
+
 def _ingest_scale(quick: bool) -> dict:
     from indexer.harness.perf.ingest_scale import measure
 
@@ -88,7 +101,8 @@ def _ingest_scale(quick: bool) -> dict:
 
 SUITE: dict[str, Callable[[bool], dict]] = {
     "bm25": _bm25, "embedder": _embed, "pdf": _pdf, "dense": _dense, "hybrid": _hybrid,
-    "rerank-memory": _rerank_memory, "ingest-scale": _ingest_scale,
+    "rerank-memory": _rerank_memory, "server-soak": _server_soak,
+    "ingest-scale": _ingest_scale,
 }
 
 
@@ -159,6 +173,17 @@ def _rerank_memory_rows(r: dict[str, Any]) -> list[Row]:
              f"{r['ratio']}×", f"≤ {r['goal_ratio']}× — {_ok(r['ratio'] <= r['goal_ratio'])}")]
 
 
+def _server_soak_rows(r: dict[str, Any]) -> list[Row]:
+    rows = []
+    for pid, series in r["rss_mb_after_each_round"].items():
+        ratio = r["rss_ratio_last_to_first_round"].get(pid)
+        rows.append((f"Server worker RSS after {r['requests']:,} vs {r['requests'] // 10:,} "
+                     f"searches ({r['clients']} clients, MB)", f"{series[-1]}", f"{series[0]}",
+                     f"{ratio}×; {r['failed']} failed",
+                     f"≤ {r['goal_ratio']}× — {_ok(ratio is not None and ratio <= r['goal_ratio'])}"))
+    return rows
+
+
 def _dense_rows(r: dict[str, Any]) -> list[Row]:
     rows = []
     k = r["k"]
@@ -215,7 +240,7 @@ def _ingest_scale_rows(r: dict[str, Any]) -> list[Row]:
 HEADLINES: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "bm25": _bm25_rows, "embedder": _embed_rows, "pdf": _pdf_rows, "dense": _dense_rows,
     "hybrid": _hybrid_rows, "rerank-memory": _rerank_memory_rows,
-    "ingest-scale": _ingest_scale_rows,
+    "server-soak": _server_soak_rows, "ingest-scale": _ingest_scale_rows,
 }
 
 

@@ -68,3 +68,18 @@ def test_rerank_memory_goal() -> None:
            "1560.0 | 1500.0 | 1.04× | ≤ 1.2× — met |" in render(report)
     result.update(peak_rss_mb_after_200=9000.0, ratio=6.0)
     assert "≤ 1.2× — NOT met" in render(report)
+
+
+def test_server_soak_goal() -> None:
+    """The soak's row: a worker's memory after the last tenth of the searches against the
+    first tenth; growth past the goal says NOT met."""
+    report = _report(0.97, 40.0)
+    result = {"requests": 20000, "ok": 20000, "failed": 0, "clients": 4, "goal_ratio": 1.05,
+              "rss_mb_after_each_round": {"7": [900.0, 905.0, 910.0]},
+              "rss_growth_mb_first_to_last_round": {"7": 10.0},
+              "rss_ratio_last_to_first_round": {"7": 1.011}}
+    report["parts"]["server-soak"] = {"status": "ok", "seconds": 1.0, "result": result}
+    assert "| Server worker RSS after 20,000 vs 2,000 searches (4 clients, MB) | 910.0 | " \
+           "900.0 | 1.011×; 0 failed | ≤ 1.05× — met |" in render(report)
+    result["rss_ratio_last_to_first_round"] = {"7": 1.4}
+    assert "≤ 1.05× — NOT met" in render(report)
