@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import faiss
@@ -33,9 +33,29 @@ from indexer.dense.index import DenseIndex
 GOAL = 0.95
 
 
-def mixture(n: int, dim: int, clusters: int, rng: np.random.Generator,
-            spread: float = 1.0) -> tuple[np.ndarray, dict[str, Any]]:
-    """Normalized Gaussian-mixture vectors resembling embeddings; returns (x, how)."""
+@dataclass(frozen=True)
+class Mixture:
+    """A Gaussian mixture resembling sentence embeddings (see the module's docstring)."""
+
+    mean: np.ndarray
+    centers: np.ndarray
+    weights: np.ndarray
+    spectrum: np.ndarray
+    spread: float
+    rotation: np.ndarray
+
+    def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n normalized float32 vectors (draw large sets in blocks: float64 temporaries)."""
+        assign = rng.choice(len(self.centers), size=n, p=self.weights)
+        x = (self.mean + self.centers[assign]
+             + self.spread * rng.normal(size=(n, len(self.spectrum))) * self.spectrum)
+        x = (x @ self.rotation).astype(np.float32)
+        return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def mixture_model(dim: int, clusters: int, rng: np.random.Generator, spread: float = 1.0
+                  ) -> tuple[Mixture, dict[str, Any]]:
+    """The mixture's parameters, drawn from `rng`, and how it was made (for reports)."""
     spectrum = (1.0 + np.arange(dim)) ** -0.5
     rotation, _ = np.linalg.qr(rng.normal(size=(dim, dim)))
     mean = 1.5 * rng.normal(size=dim) * spectrum
@@ -43,16 +63,14 @@ def mixture(n: int, dim: int, clusters: int, rng: np.random.Generator,
     weights = rng.dirichlet(np.full(clusters, 2.0))
     how = {"kind": "gaussian-mixture", "clusters": clusters, "spread": spread,
            "spectrum": "std (1+i)^-0.5", "weights": "dirichlet(2)", "shared_mean": 1.5}
-    return _draw(n, rng, mean, centers, weights, spectrum, spread, rotation), how
+    return Mixture(mean, centers, weights, spectrum, spread, rotation), how
 
 
-def _draw(n: int, rng: np.random.Generator, mean: np.ndarray, centers: np.ndarray,
-          weights: np.ndarray, spectrum: np.ndarray, spread: float,
-          rotation: np.ndarray) -> np.ndarray:
-    assign = rng.choice(len(centers), size=n, p=weights)
-    x = mean + centers[assign] + spread * rng.normal(size=(n, len(spectrum))) * spectrum
-    x = (x @ rotation).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
+def mixture(n: int, dim: int, clusters: int, rng: np.random.Generator,
+            spread: float = 1.0) -> tuple[np.ndarray, dict[str, Any]]:
+    """Normalized Gaussian-mixture vectors resembling embeddings; returns (x, how)."""
+    model, how = mixture_model(dim, clusters, rng, spread)
+    return model.draw(n, rng), how
 
 
 def _data(n: int, nq: int, dim: int, clusters: int, seed: int

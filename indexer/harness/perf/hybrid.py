@@ -4,7 +4,8 @@
 
 The index is real (SQLite store, FAISS chosen by size — HNSW past 50k —, BM25 over
 multilingual text), but its passage vectors are synthetic: encoding 100k passages takes hours
-on a CPU and does not change query latency. They are drawn from a Gaussian mixture and fed
+on a CPU and does not change query latency. They are drawn from the dense harness's
+embedding-like Gaussian mixture and fed
 through the embedding cache, so `Index.add` runs its normal path. Each query is encoded by
 the real model: the latency counts the query's encoding, as the goals do. Memory: the
 process's peak RSS so far after each build and after its searches (sizes run smallest
@@ -38,11 +39,18 @@ def vocabulary() -> list[str]:
     return words
 
 
-def synthetic_vectors(n: int, dim: int, seed: int = 0) -> np.ndarray:
+def synthetic_vectors(n: int, dim: int, seed: int = 0, block: int = 100_000) -> np.ndarray:
+    """Passage vectors from the dense harness's embedding-like mixture (anisotropic, uneven
+    clusters; `indexer.harness.perf.dense.mixture_model`, one home for such data), drawn in
+    blocks so that its float64 temporaries do not set the peak memory this harness reports."""
+    from indexer.harness.perf.dense import mixture_model
+
     rng = np.random.default_rng(seed)
-    centers = rng.normal(size=(256, dim)).astype(np.float32)
-    v = centers[rng.integers(0, 256, n)] + 0.6 * rng.normal(size=(n, dim)).astype(np.float32)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
+    model, _ = mixture_model(dim, 200, rng)
+    out = np.empty((n, dim), np.float32)
+    for start in range(0, n, block):
+        out[start:start + block] = model.draw(min(block, n - start), rng)
+    return out
 
 
 def build(path: Path, n: int, embedder, words: list[str], seed: int = 0):  # noqa: ANN001, ANN201
