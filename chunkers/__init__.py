@@ -23,13 +23,13 @@ from chunkers.tokens import (
     default_counter,
     default_tokenizer_path,
 )
-from chunkers.window import lead_window
+from chunkers.window import lead_window, lead_windows
 from loaders import Document
 
 __all__ = [
     "ApproximateCounter", "Chunk", "ChunkerConfig", "HFTokenizerCounter", "TokenCounter",
     "TokenizersCounter", "chunk_document", "chunk_id", "chunk_paragraphs", "chunk_structure",
-    "counter_from", "default_counter", "default_tokenizer_path", "lead_window",
+    "counter_from", "default_counter", "default_tokenizer_path", "lead_window", "lead_windows",
     "split_sentences",
 ]
 

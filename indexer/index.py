@@ -33,7 +33,7 @@ from indexer import filters as filters_mod
 from indexer.bm25 import BM25Index, TokenizerConfig
 from indexer.defaults import DEFAULT_MODEL, MODES
 from indexer.dense.config import DenseConfig
-from indexer.dense.documents import DocumentScoring, combine, window_text
+from indexer.dense.documents import DocumentScoring, combine, window_texts
 from indexer.dense.index import DenseIndex
 from indexer.embedding.embedder import Embedder
 from indexer.errors import IndexOpenError
@@ -522,7 +522,8 @@ class _Transaction:
         """The lead window of each document that has chunks, as its vector is made from."""
         scoring = DocumentScoring.from_dict(self.base.manifest["documents"])
         chunker = ChunkerConfig.from_dict(self.base.manifest.get("chunker") or {})
-        return [window_text(doc, self.counter, scoring, chunker) for doc, cs in batch if cs]
+        return window_texts([(doc, cs) for doc, cs in batch if cs], self.counter, scoring,
+                            chunker)
 
     def delete(self, doc_ids: Sequence[str], report: AddReport) -> None:
         stale: list[int] = []

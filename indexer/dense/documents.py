@@ -19,13 +19,13 @@ Search still returns chunks (a RAG service needs passages); `Hit.scores` keeps `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
 
-from chunkers import ChunkerConfig, TokenCounter, lead_window
+from chunkers import Chunk, ChunkerConfig, TokenCounter, lead_windows
 from loaders import Document
 
 
@@ -81,9 +81,32 @@ def combine(chunk_scores: Mapping[int, float], doc_of: Mapping[int, int],
     return rowids[order], blended[order].astype(np.float32)
 
 
-def window_text(doc: Document, counter: TokenCounter, scoring: DocumentScoring,
-                chunker: ChunkerConfig) -> str:
-    """The text a document's vector is made from (its lead window): one home for the local
-    build, the Ray stages and the harness, so their cache keys agree."""
-    return lead_window(doc, counter, scoring.window_tokens, prompt=chunker.prompt,
-                       special_tokens=chunker.special_tokens)
+def window_texts(batch: Sequence[tuple[Document, Sequence[Chunk]]], counter: TokenCounter,
+                 scoring: DocumentScoring, chunker: ChunkerConfig) -> list[str]:
+    """The text each document's vector is made from (its lead window): one home for the
+    local build, the Ray stages and the harness, so their cache keys agree.
+
+    A document whose only chunk is the whole window, with the chunker's own token count
+    (`metadata["tokens"]`, prompt and special tokens included) within the budget, reuses
+    that chunk's text uncounted: most short documents, and at a million documents the
+    recount was minutes of the build (issue 17). The rest are cut by `lead_windows`.
+    """
+    out: list[str | None] = [_whole_chunk(doc, chunks, scoring.window_tokens)
+                             for doc, chunks in batch]
+    rest = [i for i, text in enumerate(out) if text is None]
+    cut = lead_windows([batch[i][0] for i in rest], counter, scoring.window_tokens,
+                       prompt=chunker.prompt, special_tokens=chunker.special_tokens)
+    for i, text in zip(rest, cut, strict=True):
+        out[i] = text
+    return [t or "" for t in out]  # every slot is filled by now
+
+
+def _whole_chunk(doc: Document, chunks: Sequence[Chunk], budget: int) -> str | None:
+    if len(chunks) != 1:
+        return None
+    tokens = chunks[0].metadata.get("tokens")
+    if not isinstance(tokens, int) or tokens > budget:
+        return None
+    title = (doc.title or "").strip()
+    window = ((f"{title}\n" if title else "") + doc.text).strip()
+    return window if chunks[0].context_text == window else None

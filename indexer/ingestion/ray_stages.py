@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from chunkers import ChunkerConfig, TokenCounter, chunk_document, counter_from
-from indexer.dense.documents import DocumentScoring, window_text
+from indexer.dense.documents import DocumentScoring, window_texts
 from indexer.embedding.embedder import Embedder
 from indexer.ingestion.limits import IngestLimits
 from indexer.ingestion.pipeline import IngestReport, apply_pii, load_files
@@ -55,8 +55,8 @@ def prepare(batch: pa.Table, settings: dict[str, Any]) -> pa.Table:
         chunks = [chunk_document(d, chunker, counter) for d in file_docs]
         texts = [c.context_text for cs in chunks for c in cs]
         if scoring is not None:  # each document's lead window, as Index.add embeds it
-            texts += [window_text(d, counter, scoring, chunker)
-                      for d, cs in zip(file_docs, chunks, strict=True) if cs]
+            texts += window_texts([(d, cs) for d, cs in zip(file_docs, chunks, strict=True)
+                                   if cs], counter, scoring, chunker)
         out["seq"].append(row["seq"])
         out["result"].append(json.dumps(result.__dict__, ensure_ascii=False))
         out["documents"].append(json.dumps([d.to_dict() for d in file_docs],

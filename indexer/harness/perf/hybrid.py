@@ -54,31 +54,30 @@ def synthetic_vectors(n: int, dim: int, seed: int = 0, block: int = 100_000) -> 
 
 
 def build(path: Path, n: int, embedder, words: list[str], seed: int = 0):  # noqa: ANN001, ANN201
-    from chunkers import Chunk, chunk_id
     from indexer import Index
     from indexer.embedding.cache import EmbeddingCache
     from loaders import Block, BlockKind, Document
 
     rng = random.Random(seed)
     langs = ["en", "hi", "bn", "mr", "ta", "te", "kn", "ne", "id"]
-    docs, chunks = [], {}
+    docs, texts = [], []
     for i in range(n):
         text = " ".join(rng.choice(words) for _ in range(rng.randint(40, 120)))
-        doc_id = f"doc-{i:06d}"
         lang = langs[i % len(langs)]
+        doc_id = f"doc-{i:06d}"
         docs.append(Document(id=doc_id, source=doc_id, checksum=str(i), language=lang,
                              blocks=[Block(BlockKind.PARAGRAPH, text, language=lang)]))
-        chunks[doc_id] = [Chunk(id=chunk_id(doc_id, text), text=text, doc_id=doc_id,
-                                language=lang, source=doc_id)]
+        texts.append(text)
     cache = EmbeddingCache(path.parent / f"cache-{n}.sqlite")
     prompt = embedder.prompts.get("passage", "")
     index = Index.create(path, embedder=embedder)
+    chunks = synthetic_chunks(index, docs, texts)
     vectors = synthetic_vectors(n, embedder.dim, seed)
     # each document's lead window (its document vector) gets its chunk's vector, so the
     # build encodes nothing; a window that equals the chunk text shares its key
-    windows = document_windows(index, docs)
-    for texts in ([chunks[d.id][0].context_text for d in docs], windows):
-        keys = [hashlib.sha256((prompt + t).encode()).hexdigest() for t in texts]
+    windows = document_windows(index, docs, chunks)
+    for keyed in ([chunks[d.id][0].context_text for d in docs], windows):
+        keys = [hashlib.sha256((prompt + t).encode()).hexdigest() for t in keyed]
         cache.put_many(embedder.checksum, keys, vectors)
     del vectors
     embedder.cache = cache
@@ -87,15 +86,26 @@ def build(path: Path, n: int, embedder, words: list[str], seed: int = 0):  # noq
     return index, time.perf_counter() - started, report.embedded
 
 
-def document_windows(index, docs: list) -> list[str]:  # noqa: ANN001
+def synthetic_chunks(index, docs: list, texts: list[str]) -> dict[str, list]:  # noqa: ANN001
+    """One chunk per document, with its size in tokens as the chunker records it (counted
+    here, before the timed build, as a real ingest counts while chunking)."""
+    from chunkers import Chunk, ChunkerConfig, chunk_id
+
+    chunker = ChunkerConfig.from_dict(index.manifest.get("chunker") or {})
+    sizes = index.counter().count_batch([chunker.prompt + t for t in texts])
+    return {d.id: [Chunk(id=chunk_id(d.id, t), text=t, doc_id=d.id, language=d.language,
+                         source=d.id, metadata={"tokens": size + chunker.special_tokens})]
+            for d, t, size in zip(docs, texts, sizes, strict=True)}
+
+
+def document_windows(index, docs: list, chunks: dict[str, list]) -> list[str]:  # noqa: ANN001
     """The lead windows the index will embed as document vectors."""
     from chunkers import ChunkerConfig
-    from indexer.dense.documents import DocumentScoring, window_text
+    from indexer.dense.documents import DocumentScoring, window_texts
 
     scoring = DocumentScoring.from_dict(index.manifest["documents"])
     chunker = ChunkerConfig.from_dict(index.manifest.get("chunker") or {})
-    counter = index.counter()
-    return [window_text(d, counter, scoring, chunker) for d in docs]
+    return window_texts([(d, chunks[d.id]) for d in docs], index.counter(), scoring, chunker)
 
 
 def peak_rss_mb() -> float:

@@ -114,3 +114,26 @@ def test_candidates_are_public_and_chunks_alone_still_work(tmp_path: Path, embed
     found = plain.candidates("wash hands", depth=5)
     assert set(found.lists) == {"bm25", "dense"}
     assert found.top_cosine == pytest.approx(hit.scores["dense"], abs=1e-5)
+
+
+def test_window_texts_reuse_a_whole_document_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document that is one chunk within the budget is its own window, uncounted; the rest
+    are cut, and every window is what `lead_window` gives (issue 17)."""
+    from indexer.dense import documents
+
+    counter, config, scoring = default_counter(), ChunkerConfig(), DocumentScoring()
+    short = _doc("s", "Wash hands with soap for twenty seconds.", "Hand washing")
+    long_doc = _doc("l", " ".join(f"word{i}" for i in range(600)), "Hand washing")
+    batch = [(d, chunk_document(d, config, counter)) for d in (short, long_doc, DOCS[3])]
+    assert len(batch[0][1]) == 1 and isinstance(batch[0][1][0].metadata.get("tokens"), int)
+    cut: list[str] = []
+    real = documents.lead_windows
+    monkeypatch.setattr(documents, "lead_windows",
+                        lambda docs, *a, **k: cut.extend(d.id for d in docs) or real(docs, *a, **k))
+    got = documents.window_texts(batch, counter, scoring, config)
+    assert got == [lead_window(d, counter, scoring.window_tokens, prompt=config.prompt)
+                   for d, _ in batch]
+    assert cut == ["l"]  # only the long document was counted and cut
+    tight = DocumentScoring(window_tokens=16)  # the chunk's own count is over this budget
+    assert documents.window_texts(batch[:1], counter, tight, config) \
+        == [lead_window(short, counter, 16, prompt=config.prompt)] and cut[-1] == "s"
