@@ -74,6 +74,9 @@ class _CachedCounter:
         return f"{type(self).__name__}({self.name!r})"
 
 
+_ENCODE_SLICE = 2048  # texts per tokenizer call: large enough for its threads, bounded memory
+
+
 class TokenizersCounter(_CachedCounter):
     """Exact counts from a `tokenizers.Tokenizer` (the Rust tokenizer behind HF fast ones)."""
 
@@ -100,7 +103,13 @@ class TokenizersCounter(_CachedCounter):
                    owned=True)
 
     def _count_uncached(self, texts: list[str]) -> list[int]:
-        return [len(e.ids) for e in self._encode(texts, add_special_tokens=False)]
+        """Encoded in slices: each `Encoding` keeps ids, offsets and masks, so a million texts
+        in one call held ~10 GB at once (issue 17's 1M build)."""
+        out: list[int] = []
+        for start in range(0, len(texts), _ENCODE_SLICE):
+            out += [len(e.ids) for e in self._encode(texts[start:start + _ENCODE_SLICE],
+                                                     add_special_tokens=False)]
+        return out
 
     def _probe_additive(self) -> bool:
         parts = ["Dr. A. Sharma, 2.5 mg", "मधुमेह: है।", "(ಡಾ.) ரா 'x'", "a-b/c", "passage:"]

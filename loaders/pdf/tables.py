@@ -163,15 +163,21 @@ def _spans(page_dict: dict[str, Any]) -> list[tuple[Rect, str, float]]:
             for line in block["lines"] for span in line["spans"] if span["text"].strip()]
 
 
+def _centred_in(box: Rect, spans: list[tuple[Rect, str, float]]
+                ) -> list[tuple[Rect, str, float]]:
+    """The spans whose centre lies in the box (one rule for a table and for its cells)."""
+    x0, y0, x1, y1 = box
+    return [s for s in spans
+            if x0 <= (s[0][0] + s[0][2]) / 2 <= x1 and y0 <= (s[0][1] + s[0][3]) / 2 <= y1]
+
+
 def _cell_text(cell: Rect, spans: list[tuple[Rect, str, float]]) -> str:
     """The text of the spans whose centre is in the cell, as lines joined by spaces.
 
     PyMuPDF's own cell text rebuilds words from characters and loses the spaces of PDFs
     that position words instead of printing space glyphs; spans keep them.
     """
-    x0, y0, x1, y1 = cell
-    inside = [s for s in spans
-              if x0 <= (s[0][0] + s[0][2]) / 2 <= x1 and y0 <= (s[0][1] + s[0][3]) / 2 <= y1]
+    inside = _centred_in(cell, spans)
     inside.sort(key=lambda s: ((s[0][1] + s[0][3]) / 2, s[0][0]))
     lines: list[list[tuple[Rect, str, float]]] = []
     for span in inside:
@@ -198,9 +204,7 @@ def _cell_text(cell: Rect, spans: list[tuple[Rect, str, float]]) -> str:
 def _rows(table: Any, spans: list[tuple[Rect, str, float]]) -> list[list[str]]:
     """The table's non-empty rows as cell texts, Markdown pipes escaped. Only spans whose
     centre is in the table's box can be in one of its cells, so each cell searches those."""
-    x0, y0, x1, y1 = table.bbox
-    inside = [s for s in spans
-              if x0 <= (s[0][0] + s[0][2]) / 2 <= x1 and y0 <= (s[0][1] + s[0][3]) / 2 <= y1]
+    inside = _centred_in(table.bbox, spans)
     rows = [[collapse_lines(_cell_text(c, inside)).replace("|", "\\|") if c else ""
              for c in row.cells] for row in table.rows]
     return [r for r in rows if any(r)]

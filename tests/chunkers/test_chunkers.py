@@ -397,3 +397,20 @@ def test_real_model_tokenizer_budget_when_installed() -> None:
     en = counter.count("Wash your hands with soap and water before you feed the baby.")
     hi = counter.count("बच्चे को खिलाने से पहले साबुन और पानी से हाथ धोएँ।")
     assert 0.5 < hi / en < 2.0
+
+
+def test_counts_are_encoded_in_bounded_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large batch is tokenized a slice at a time (a million texts at once held ~10 GB of
+    encodings), with the same counts as one text at a time, across slice edges."""
+    import chunkers.tokens as tokens
+
+    monkeypatch.setattr(tokens, "_ENCODE_SLICE", 7)
+    counter = tokens.default_counter()
+    assert isinstance(counter, tokens.TokenizersCounter)
+    texts = [f"मधुमेह {'word ' * i}है।" for i in range(30)]
+    calls: list[int] = []
+    encode = counter._encode
+    monkeypatch.setattr(counter, "_encode", lambda t, **k: calls.append(len(t)) or encode(t, **k))
+    got = counter._count_uncached(texts)
+    assert calls == [7, 7, 7, 7, 2]
+    assert got == [len(e.ids) for t in texts for e in encode([t], add_special_tokens=False)]

@@ -14,6 +14,7 @@ the int8 graphs are written to a scratch folder and removed after.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import tempfile
@@ -80,12 +81,13 @@ def run(n: int = 512, model: str = DEFAULT_MODEL, threads: int | None = None,
         onnx_query.export(emb.path, emb.checksum)
     fp32_graph = onnx_query.onnx_path(emb.path)
 
-    encoders: list[Any] = []  # one query encoder, for its tokenizer and padding
+    @functools.cache
+    def query_encoder() -> Any:
+        """One query encoder, built when first needed, for its tokenizer and padding."""
+        return onnx_query.OnnxQueryEncoder(emb.path)
 
     def ort_encode(session: Any) -> Callable[[list[str]], np.ndarray]:
-        if not encoders:
-            encoders.append(onnx_query.OnnxQueryEncoder(emb.path))
-        encoder = encoders[0]
+        encoder = query_encoder()
 
         def encode(batch: list[str]) -> np.ndarray:
             encoder.session = session
