@@ -75,13 +75,13 @@ def test_pool_turns_each_failure_into_an_outcome() -> None:
     the pool restarts workers and the jobs after them still run."""
     jobs = [{"do": d} for d in ("ok", "hang", "ok", "segv", "alloc", "raise", "exit",
                                 "print", "ok")]
-    limits = IngestLimits(timeout_s=2, memory_mb=512)
+    limits = IngestLimits(timeout_s=3, memory_mb=512)
     with WorkerPool(limits, MISBEHAVE) as pool:
         out = pool.map(jobs)
         restarts = pool.restarts
     got = [(o.status, o.reason) for o in out]
     assert got[0] == ("ok", None) and out[0].value["done"] == "ok"
-    assert got[1] == ("timeout", "timed out after 2 s")
+    assert got[1] == ("timeout", "timed out after 3 s")
     assert got[2][0] == "ok"
     assert got[3] == ("crashed", "crashed (signal 11: SIGSEGV)")
     assert got[4] == ("oom", "out of memory (limit 512 MB)")
