@@ -127,6 +127,32 @@ def test_scan_and_redact_properties(parts: list[str]) -> None:
     assert pii.redact(text, []) == text
 
 
+_DEVANAGARI_DIGITS = "०१२३४५६७८९"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_text, st.sampled_from(
+    [p[0] for p in POSITIVES] + NEGATIVES
+    + [p[0].translate(str.maketrans("0123456789", _DEVANAGARI_DIGITS)) for p in POSITIVES])),
+    max_size=6))
+def test_prefilters_change_no_finding(parts: list[str]) -> None:
+    """The cheap checks that skip a pattern group (no digit, no "@", no label word, no
+    non-ASCII digit) find what the full scan of every pattern finds."""
+    text = " ".join(parts)
+    fast = pii.scan(text)
+    always = re.compile("")
+    saved = {n: getattr(pii, n) for n in ("_NON_ASCII_DIGIT", "_AT", "_ASCII_DIGIT",
+                                           "_LABEL_WORD")}
+    try:
+        for name in saved:
+            setattr(pii, name, always)
+        full = pii.scan(text)
+    finally:
+        for name, value in saved.items():
+            setattr(pii, name, value)
+    assert fast == full
+
+
 _health = st.builds(
     "{} {} {} {}".format,
     st.sampled_from(["Give", "Mix", "Wait", "Take", "Repeat", "दें", "Berikan"]),
