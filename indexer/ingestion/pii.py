@@ -142,16 +142,20 @@ def _candidates(text: str) -> Iterable[Finding]:
     if _AT.search(mapped):
         for m in _EMAIL.finditer(mapped):
             yield Finding(m.start(), m.end(), "email")
+    if _LABEL_WORD.search(mapped):
+        yield from _labelled(mapped, _NAME, "name")
     if _ASCII_DIGIT.search(mapped):
         yield from _numbers(mapped)
-    for pattern, kind, needs in ((_NAME, "name", _LABEL_WORD), (_DOB, "dob", _ASCII_DIGIT)):
-        if not needs.search(mapped):
+        yield from _labelled(mapped, _DOB, "dob")
+
+
+def _labelled(mapped: str, pattern: re.Pattern[str], kind: str) -> Iterable[Finding]:
+    """The value after a label ("Patient name:", "DOB"); a blank form field is no name."""
+    for m in pattern.finditer(mapped):
+        value = m.group("v").rstrip(" .'")
+        if kind == "name" and _blank_or_label(value):
             continue
-        for m in pattern.finditer(mapped):
-            value = m.group("v").rstrip(" .'")
-            if kind == "name" and _blank_or_label(value):
-                continue
-            yield Finding(m.start("v"), m.start("v") + len(value), kind)
+        yield Finding(m.start("v"), m.start("v") + len(value), kind)
 
 
 def _numbers(mapped: str) -> Iterable[Finding]:
