@@ -118,6 +118,7 @@ def open_or_build(ds: benchmarks.Dataset, cache_dir: Path, embedder: Embedder,
            f"{_settings_key(settings)}")
     path = cache_dir / f"{_safe(ds.name)}-{key}"
     stats_file = path / "bench-build.json"
+    cache_dir.mkdir(parents=True, exist_ok=True)  # a fresh machine has none yet
     # One builder per dataset across processes; others wait and then reuse its index.
     with (cache_dir / f".{path.name}.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
