@@ -98,3 +98,14 @@ def test_bench_reports_baselines_and_both_conventions(beir: Path, embedder,  # n
     assert rows_judged["whole-dense"]["metrics"]["ndcg@10"] > 0.5
     # one index build for both runs: same settings, same cache entry
     assert len([p for p in cache.iterdir() if p.is_dir()]) == 1
+
+
+def test_open_or_build_creates_a_missing_cache_dir(beir: Path, embedder,  # noqa: ANN001
+                                                    tmp_path: Path) -> None:
+    """The sweep and rerank-memory tools call it directly on a fresh machine."""
+    import benchmarks
+    from indexer.harness.bench import open_or_build
+
+    cache = tmp_path / "no" / "such" / "dir"
+    index, _stats = open_or_build(benchmarks.load_beir(beir), cache, embedder)
+    assert cache.is_dir() and len(index) > 0
