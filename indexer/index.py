@@ -34,6 +34,8 @@ from indexer.bm25 import BM25Index, TokenizerConfig
 from indexer.defaults import DEFAULT_MODEL, MODES
 from indexer.dense.config import DenseConfig
 from indexer.dense.documents import DocumentScoring, combine, window_texts
+from indexer.dense.feedback import Feedback
+from indexer.dense.feedback import resolve as resolve_feedback
 from indexer.dense.index import DenseIndex
 from indexer.embedding.embedder import Embedder
 from indexer.errors import IndexOpenError
@@ -95,6 +97,9 @@ class Candidates:
     lists: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     evidence: dict[str, dict[int, float]] = field(default_factory=dict)
     top_cosine: float | None = None  # the best chunk's own cosine (the answerability gate)
+    query_vector: np.ndarray | None = None  # what dense searched with (before any feedback)
+    allowed: np.ndarray | None = None  # the filter's row ids (None: unfiltered)
+    documents: DocumentScoring | None = None  # a document-scoring override, if any
 
 
 @dataclass
@@ -270,7 +275,8 @@ class Index:
                weights: Mapping[str, float] | None = None,
                query_vector: np.ndarray | None = None,
                timings: dict[str, float] | None = None,
-               min_score: float | None = None) -> list[Hit]:
+               min_score: float | None = None,
+               feedback: Feedback | Mapping[str, Any] | bool | None = True) -> list[Hit]:
         """Top-k hits for a query.
 
         `depth` candidates come from each retriever before fusion; `filters` restrict both
@@ -279,11 +285,15 @@ class Index:
         given, receives seconds per stage (embed, bm25, dense, fuse, fetch, rerank).
         `min_score` is an answerability gate: when the best dense cosine similarity is below
         it, the index holds nothing relevant and the result is empty (dense/hybrid only).
+        `feedback` (hybrid only; True: `DEFAULT_FEEDBACK`, None/False: off, or a `Feedback`)
+        moves the query vector toward the fused top chunks and runs dense once more
+        (indexer.dense.feedback); hits' dense scores are then the moved query's.
         """
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
         if min_score is not None and mode == "bm25":
             raise ValueError("min_score gates on dense similarity: use mode dense or hybrid")
+        moved = resolve_feedback(feedback)
         snap = self._snap  # one consistent generation for the whole query
         if not query.strip() or k <= 0:
             return []
@@ -293,19 +303,24 @@ class Index:
         if min_score is not None and (found.top_cosine is None or found.top_cosine < min_score):
             return []
         lists = found.lists
-        scores: dict[str, dict[int, float]] = {
-            name: {int(i): float(s) for i, s in zip(ids, sc, strict=True)}
-            for name, (ids, sc) in lists.items()}
         if mode == "hybrid":
             if fusion == "adaptive":  # the default: z-score, BM25 off across scripts
                 weights = {**default_weights(query, lists["dense"][0], snap.store),
                            **(weights or {})}
-                fused = fuse("zscore", lists, weights)
+                method = "zscore"
             else:
-                fused = fuse(fusion, lists, weights)
+                method = fusion
+            fused = fuse(method, lists, weights)
+            clock.lap("fuse")
+            if moved is not None and self._feedback(found, fused, moved, depth):
+                clock.lap("feedback")
+                fused = fuse(method, lists, weights)
         else:
             ids, sc = lists[mode]
             fused = [(int(i), float(s)) for i, s in zip(ids, sc, strict=True)]
+        scores: dict[str, dict[int, float]] = {
+            name: {int(i): float(s) for i, s in zip(ids, sc, strict=True)}
+            for name, (ids, sc) in lists.items()}
         keep = depth if rerank is not None else k
         fused = fused[:keep]
         clock.lap("fuse")
@@ -351,17 +366,41 @@ class Index:
         if mode in ("hybrid", "dense"):
             qv = self.embedder.embed_query(query) if query_vector is None else query_vector
             clock.lap("embed")
-            ids, sc = snap.dense.search(qv, depth, allowed=allowed)
-            found.top_cosine = float(sc[0]) if len(sc) else None
-            scoring = snap.scoring
-            if scoring is not None and documents is not None:
-                scoring = documents
-            if scoring is not None and scoring.weight > 0 and len(ids):
-                ids, sc = _document_aware(snap, scoring, qv, ids, sc, depth, allowed,
-                                          found.evidence)
-            found.lists["dense"] = (ids, sc)
+            found.query_vector = np.asarray(qv, dtype=np.float32).reshape(-1)
+            found.allowed = allowed
+            found.documents = documents
+            found.top_cosine = self._dense(found, found.query_vector, depth)
             clock.lap("dense")
         return found
+
+    @staticmethod
+    def _dense(found: Candidates, qv: np.ndarray, depth: int) -> float | None:
+        """The dense list (document-aware when the index stores document vectors) of one
+        query vector, into `found`; run again by feedback with the moved vector. Returns
+        the best chunk's own cosine."""
+        snap, allowed = found.snapshot, found.allowed
+        ids, sc = snap.dense.search(qv, depth, allowed=allowed)
+        top = float(sc[0]) if len(sc) else None
+        scoring = snap.scoring
+        if scoring is not None and found.documents is not None:
+            scoring = found.documents
+        found.evidence.clear()
+        if scoring is not None and scoring.weight > 0 and len(ids):
+            ids, sc = _document_aware(snap, scoring, qv, ids, sc, depth, allowed,
+                                      found.evidence)
+        found.lists["dense"] = (ids, sc)
+        return top
+
+    def _feedback(self, found: Candidates, fused: list[tuple[int, float]],
+                  feedback: Feedback, depth: int) -> bool:
+        """Dense retrieval again with the query moved toward the fused top chunks
+        (indexer.dense.feedback); False when there is nothing to seed it."""
+        top = [rowid for rowid, _ in fused[:feedback.k]]
+        if not top or found.query_vector is None:
+            return False
+        seeds = _vectors(found.snapshot.dense, top)
+        self._dense(found, feedback.expand(found.query_vector, seeds), depth)
+        return True
 
     def _allowed(self, snap: Snapshot, filters: Mapping[str, Any] | None) -> np.ndarray | None:
         clause = filters_mod.to_sql(filters)

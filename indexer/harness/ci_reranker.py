@@ -36,7 +36,7 @@ TRAIN_SETS = ("mediqa-dev", "flores-xling")
 RECIPE = ("--max-train-queries", "320", "--max-train-queries", "flores-xling=64",
           "--epochs", "3", "--learning-rate", "1e-4", "--eval-every", "70",
           "--threads", "1", "--max-steps", "210", "--max-minutes", "40")
-# The code that mines and trains; the index's build settings and fusion weights stand for
+# The code that mines and trains; the index's build settings, fusion weights and feedback stand for
 # the first stage that mines the negatives (docstrings elsewhere must not force a retrain).
 CODE = ("rerankers/training.py", "rerankers/cross_encoder.py", "rerankers/base.py",
         "indexer/harness/rerank_train.py")
@@ -47,13 +47,15 @@ def fingerprint(train_dirs: Sequence[Path], base_checksum: str) -> str:
     import inspect
 
     import benchmarks
+    from indexer.dense.feedback import DEFAULT_FEEDBACK
     from indexer.fusion import adaptive
     from indexer.harness.bench import build_settings
     from indexer.reranking.glue import passage_text
 
     h = hashlib.sha256()
     h.update(json.dumps({"recipe": RECIPE, "base": base_checksum, "index": build_settings(),
-                         "fusion": [adaptive.DENSE_WEIGHT, adaptive.BM25_WEIGHT]},
+                         "fusion": [adaptive.DENSE_WEIGHT, adaptive.BM25_WEIGHT],
+                         "feedback": DEFAULT_FEEDBACK.to_dict()},
                         sort_keys=True).encode())
     h.update(inspect.getsource(passage_text).encode())  # what the model reads
     for d in train_dirs:
