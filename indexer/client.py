@@ -57,10 +57,12 @@ class IndexerClient:
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", *,
                filters: Mapping[str, Any] | None = None, rerank: str | None = None,
-               min_score: float | None = None, index: str | None = None) -> list[Hit]:
+               min_score: float | None = None, index: str | None = None,
+               feedback: bool | None = None) -> list[Hit]:
+        """`feedback=False` turns query-vector feedback off (None: the server's default)."""
         return [Hit(**h) for h in self.search_raw(query, k, mode, filters=filters,
                                                   rerank=rerank, min_score=min_score,
-                                                  index=index)["hits"]]
+                                                  index=index, feedback=feedback)["hits"]]
 
     def search_raw(self, query: str, k: int = 10, mode: str = "hybrid", **options: Any
                    ) -> dict[str, Any]:

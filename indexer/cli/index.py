@@ -96,11 +96,14 @@ def ingest(paths: tuple[Path, ...], index_dir: Path, model: str, prune: bool, pi
 @click.option("--section", default=None, help="Only chunks under this heading trail (A > B).")
 @click.option("--tag", "tags", multiple=True, help="Only chunks with one of these tags.")
 @click.option("--rerank", default=None, help="Rerank with this reranker (name or path).")
+@click.option("--feedback/--no-feedback", default=True, show_default=True,
+              help="Hybrid only: search dense again with the query moved toward the first "
+                   "ranking's top passages.")
 @click.option("--json", "as_json", is_flag=True, help="Print hits as a JSON list.")
 @handle_errors
 def search(index_dir: Path, query: str, k: int, mode: str, languages: tuple[str, ...],
            doc_ids: tuple[str, ...], section: str | None, tags: tuple[str, ...],
-           rerank: str | None, as_json: bool) -> None:
+           rerank: str | None, feedback: bool, as_json: bool) -> None:
     """Search INDEX_DIR for QUERY."""
     from indexer.index import Index
 
@@ -114,7 +117,8 @@ def search(index_dir: Path, query: str, k: int, mode: str, languages: tuple[str,
         filters["section"] = section
     if tags:
         filters["tags"] = list(tags)
-    hits = index.search(query, k=k, mode=mode, filters=filters or None, rerank=rerank)
+    hits = index.search(query, k=k, mode=mode, filters=filters or None, rerank=rerank,
+                        feedback=feedback)
     if as_json:
         print_json([{key: h.to_dict()[key] for key in (
             "chunk_id", "doc_id", "score", "text", "source", "page", "lang", "section", "rank",

@@ -50,6 +50,7 @@ class SearchRequest(BaseModel):
     filters: dict[str, Any] | None = None
     rerank: str | None = None
     min_score: float | None = None
+    feedback: bool = True  # query-vector feedback in hybrid search (indexer.dense.feedback)
     index: str | None = None
 
 
@@ -276,7 +277,7 @@ def _search(view: Any, req: SearchRequest, vectors: QueryVectors, metrics: Metri
     try:
         hits = view.search(req.query, k=req.k, mode=req.mode, filters=req.filters,
                            rerank=req.rerank, min_score=req.min_score, query_vector=qv,
-                           timings=timings)
+                           timings=timings, feedback=req.feedback)
     except ValueError as exc:  # bad filter, unknown reranker option, min_score with bm25
         raise ApiError(400, str(exc)) from None
     except LookupError as exc:  # unknown reranker

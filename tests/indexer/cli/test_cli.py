@@ -42,6 +42,17 @@ def test_search_json_returns_the_expected_sample_document(sample_index: Path, qu
     assert topic in hits[0]["doc_id"], [h["doc_id"] for h in hits]
 
 
+def test_search_no_feedback_matches_the_library(sample_index: Path) -> None:
+    from indexer import Index
+
+    q = "how do I keep the cord stump clean"
+    result = CliRunner().invoke(main, ["search", str(sample_index), q, "-k", "4", "--json",
+                                       "--no-feedback"])
+    assert result.exit_code == 0, result.output
+    local = Index.open(sample_index).search(q, k=4, feedback=None)
+    assert [h["chunk_id"] for h in json.loads(result.stdout)] == [h.chunk_id for h in local]
+
+
 def test_info_json(sample_index: Path) -> None:
     result = CliRunner().invoke(main, ["info", str(sample_index), "--json"])
     assert result.exit_code == 0, result.output

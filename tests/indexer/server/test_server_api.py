@@ -40,6 +40,20 @@ def test_search_returns_the_cli_fields(server: Running, served: Path) -> None:
     assert listed["name"] == "sample" and listed["chunks"] > 0 and "en" in listed["languages"]
 
 
+def test_feedback_can_be_turned_off_per_request(server: Running, served: Path) -> None:
+    from indexer import Index
+
+    q = "what should I give a child with loose stools"
+    off = server.post("/v1/search", {"query": q, "k": 5, "feedback": False})
+    assert off.status_code == 200, off.text
+    local = Index.open(served).search(q, k=5, feedback=None)
+    assert [h["chunk_id"] for h in off.json()["hits"]] == [h.chunk_id for h in local]
+    assert [h["scores"]["dense"] for h in off.json()["hits"]] == pytest.approx(
+        [h.scores["dense"] for h in local], abs=1e-5)
+    bad = server.post("/v1/search", {"query": q, "feedback": "sometimes"})
+    assert bad.status_code in (400, 422) and "feedback" in bad.text
+
+
 def test_hits_carry_exactly_the_cli_json_fields(server: Running, served: Path) -> None:
     """No `metadata` (it can hold PII findings): a hit is what `search --json` prints."""
     from click.testing import CliRunner
