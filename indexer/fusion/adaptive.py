@@ -12,6 +12,8 @@ variants it has the smallest worst loss against any set's own best (0.011 nDCG@1
 mediqa-dev) and the best mean, and the other sets pick it in 5 of 6 leave-one-out rounds.
 Plain RRF loses 0.03-0.09 on the cross-lingual golden sets; scaling BM25 by `share` cost
 0.006 on the adversarial set (2026-11-22 sweep), so BM25 is only switched off at share 0.
+The 2026-12-07 sweep, with query-vector feedback (indexer.dense.feedback) among the
+variants, kept these weights and added feedback at k=1, beta=0.25.
 """
 
 from __future__ import annotations

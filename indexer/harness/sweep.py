@@ -9,7 +9,9 @@ averaged over the queries with at least one relevant document (judged-only). The
 chosen by mean nDCG@10 over all datasets, and a leave-one-dataset-out table shows, for each
 set, what the other sets would have chosen and what that costs against the set's own best:
 a default no single set picks. The whole-document baselines (indexer.harness.baseline) are
-scored beside every variant.
+scored beside every variant. Variants marked `+prf k=K b=B` add query-vector feedback
+(indexer.dense.feedback): dense searched again with the query moved toward the variant's own
+fused top-K chunks, then fused again the same way.
 
 A build setting (the chunk budget) needs its own index, so it is swept by running this once
 per setting and choosing across the runs:
@@ -33,6 +35,11 @@ from indexer.defaults import DEFAULT_MODEL
 Lists = dict[str, tuple[np.ndarray, np.ndarray]]
 Fuse = Callable[[Lists, bool], list[tuple[int, float]]]
 DOC_WEIGHTS = (0.0, 0.25, 0.5, 0.75)
+# Query-vector feedback (indexer.dense.feedback) is swept at the stored document weight only
+# and with z-score fusion (each extra variant is one more dense search per query).
+FEEDBACK_DOC_WEIGHT = 0.5
+FEEDBACK_FUSIONS = ("zscore a=0.6", "zscore a=0.7", "zscore a=0.8")
+FEEDBACK_GRID = tuple((k, b) for k in (1, 2, 3, 4) for b in (0.15, 0.25, 0.35, 0.5))
 
 
 def fusions() -> dict[str, Fuse]:
@@ -73,6 +80,7 @@ def sweep_dataset(path: Path, embedder: Any, cache: Path, max_queries: int | Non
     """nDCG@10 (judged-only) of every (document weight, fusion) variant and the baselines."""
     import benchmarks
     from indexer.dense.documents import DocumentScoring
+    from indexer.dense.feedback import Feedback
     from indexer.fusion import adaptive_weights
     from indexer.harness import baseline
     from indexer.harness.bench import dataset_documents, open_or_build, select_queries, stable_key
@@ -105,6 +113,22 @@ def sweep_dataset(path: Path, embedder: Any, cache: Path, max_queries: int | Non
                     continue
                 key = name if name == "bm25" else f"doc={w} {name}"
                 runs.setdefault(key, {})[qid] = _doc_run(fn(lists, cross), doc_of)
+            if w != FEEDBACK_DOC_WEIGHT:
+                continue
+            for name in FEEDBACK_FUSIONS:
+                seed = fns[name](lists, cross)
+                seeds = found.snapshot.dense.vectors(np.asarray(
+                    [r for r, _ in seed[:max(k for k, _ in FEEDBACK_GRID)]], dtype=np.int64))
+                for k, beta in FEEDBACK_GRID:
+                    moved = Feedback(k=k, beta=beta).expand(vec, seeds)
+                    again = index.candidates(text, depth, "dense", query_vector=moved,
+                                             documents=DocumentScoring(weight=w))
+                    lists2 = {"bm25": bm25, "dense": again.lists["dense"]}
+                    need = [int(i) for i in lists2["dense"][0] if int(i) not in doc_of]
+                    for rowid, row in store.chunks_by_rowid(need).items():
+                        doc_of[rowid] = row["doc_id"]
+                    runs.setdefault(f"doc={w} {name} +prf k={k} b={beta}", {})[qid] = \
+                        _doc_run(fns[name](lists2, cross), doc_of)
     whole = baseline.WholeDocuments.build(dataset_documents(ds), embedder)
     for system in baseline.SYSTEMS:
         runs[system] = {q: whole.run(system, texts[q], vecs[q], depth) for q in qids}
@@ -193,7 +217,9 @@ def markdown(table: dict[str, dict[str, float]], choice: dict[str, Any],
              "`doc=w` is the document vector's share of a chunk's dense score (0: chunks "
              "alone); fused variants keep the cross-script rule unless marked `+xs-off`; "
              "`whole-*` are the whole-document baselines (each document embedded whole, "
-             "bm25s, plain RRF k=60). `vs whole-rrf` is the worst margin over the sets.", "",
+             "bm25s, plain RRF k=60); `+prf k=K b=B`: the query vector moved toward the "
+             "variant's fused top-K chunks (weight B) and dense searched again "
+             "(indexer.dense.feedback). `vs whole-rrf` is the worst margin over the sets.", "",
              "| variant | " + " | ".join(sets) + " | mean | vs whole-rrf |",
              "|---" * (len(sets) + 3) + "|"]
     for name in names:
