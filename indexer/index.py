@@ -282,7 +282,7 @@ class Index:
         `depth` candidates come from each retriever before fusion; `filters` restrict both
         retrievers before their top-k; `rerank` is a reranker name or object applied to the
         fused candidates. `query_vector` skips encoding (batch evaluation); `timings`, when
-        given, receives seconds per stage (embed, bm25, dense, fuse, fetch, rerank).
+        given, receives seconds per stage (embed, bm25, dense, fuse, feedback, fetch, rerank).
         `min_score` is an answerability gate: when the best dense cosine similarity is below
         it, the index holds nothing relevant and the result is empty (dense/hybrid only).
         `feedback` (hybrid only; True: `DEFAULT_FEEDBACK`, None/False: off, or a `Feedback`)
