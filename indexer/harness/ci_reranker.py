@@ -35,7 +35,7 @@ TRAIN_SETS = ("mediqa-dev", "flores-xling")
 # The recipe of the measured model (README, "Rerankers"): one home for it.
 RECIPE = ("--max-train-queries", "320", "--max-train-queries", "flores-xling=64",
           "--epochs", "3", "--learning-rate", "1e-4", "--eval-every", "70",
-          "--threads", "1", "--max-steps", "210", "--max-minutes", "40")
+          "--threads", "2", "--max-steps", "210", "--max-minutes", "40")
 # The code that mines and trains; the index's build settings, fusion weights and feedback stand for
 # the first stage that mines the negatives (docstrings elsewhere must not force a retrain).
 CODE = ("rerankers/training.py", "rerankers/cross_encoder.py", "rerankers/base.py",
