@@ -4,7 +4,7 @@ install it as `ce-multilingual`.
     python -m indexer.harness.ci_reranker [--shared ../shared/datasets] [--json]
 
 No cross-encoder with weights can be downloaded here, so CI trains the project's own with
-the README's recipe (`RECIPE`). Training takes ~16 minutes on a 2-core CPU; a model is
+the README's recipe (`RECIPE`). Training takes ~12 minutes on a 2-core CPU (README); a model is
 reused when its fingerprint is unchanged: the recipe, the training sets' contents, the base
 model's checksum, the index's build settings and fusion weights, the passage text the model
 reads, and the training code. Models live in `<cache>/rerankers/ce-<fingerprint>`; the models
